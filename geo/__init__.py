@@ -1,0 +1,1 @@
+"""Geoprocessing for Corridor Atlas: reading, validating and measuring layers (no map or UI code)."""

@@ -1,0 +1,102 @@
+"""Tables planners read beside the map: pipeline km by country, investments, feature listings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.measure import geodesic_length_km, length_by_country_km
+
+__all__ = ["feature_table", "investments", "km_by_country", "source_links"]
+
+
+def km_by_country(
+    lines: Mapping[str, gpd.GeoDataFrame],
+    countries: gpd.GeoDataFrame,
+    *,
+    country_field: str = "name",
+) -> pd.DataFrame:
+    """Geodesic km of line per country for each named line set (e.g. oil, gas).
+
+    Parameters
+    ----------
+    lines
+        Label (column of the result) → line features in WGS84.
+    countries
+        Country polygons in WGS84.
+    country_field
+        Column of ``countries`` with the country name.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by country, one ``<label> length_km`` column per line set, rows sorted by total.
+    """
+    columns = {}
+    for label, gdf in lines.items():
+        split = length_by_country_km(gdf, countries, country_field=country_field)
+        columns[f"{label} length_km"] = split.groupby("country")["length_km"].sum()
+    table = pd.DataFrame(columns).fillna(0.0)
+    table.index.name = "country"
+    return table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+
+
+def source_links(sources: object) -> str:
+    """Sources of a feature as plain text: ``title (url)`` joined by ``; ``."""
+    if not isinstance(sources, list):
+        return ""
+    parts = []
+    for source in sources:
+        if isinstance(source, dict):
+            title = str(source.get("title") or "")
+            url = source.get("url")
+            parts.append(f"{title} ({url})" if url else title)
+    return "; ".join(parts)
+
+
+def investments(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Every feature with a published investment figure, largest first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``layer``, ``name``, ``status``, ``year``, ``investment_usd``, ``sources`` (text).
+    """
+    rows = []
+    for layer, gdf in frames.items():
+        if "investment_usd" not in gdf.columns:
+            continue
+        for _, row in gdf[gdf["investment_usd"].notna()].iterrows():
+            rows.append(
+                {
+                    "layer": layer,
+                    "name": row["name"],
+                    "status": row["status"],
+                    "year": row["year"],
+                    "investment_usd": float(row["investment_usd"]),
+                    "sources": source_links(row["sources"]),
+                }
+            )
+    table = pd.DataFrame(rows, columns=["layer", "name", "status", "year", "investment_usd", "sources"])
+    return table.sort_values("investment_usd", ascending=False, ignore_index=True)
+
+
+def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """One row per feature of the given layers: attributes as text-friendly columns, no geometry.
+
+    Lines get their geodesic ``length_km``; lists (aliases, sources) become text.
+    """
+    parts = []
+    for layer, gdf in frames.items():
+        table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        table.insert(0, "layer", layer)
+        table["length_km"] = geodesic_length_km(gdf).where(gdf.geom_type.str.contains("Line"))
+        table["sources"] = [source_links(s) for s in gdf["sources"]]
+        if "aliases" in table.columns:
+            table["aliases"] = [", ".join(a) for a in gdf["aliases"]]
+        parts.append(table)
+    if not parts:
+        return pd.DataFrame(columns=["layer", "id", "name"])
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,200 @@
+"""Folium elements whose data reaches the page as inert JSON, never through a template."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from folium.template import Template
+
+from layers.payload import PageJSON, page_json
+
+__all__ = ["DataLayer", "Legend", "SafeLayerControl"]
+
+
+class DataLayer(MacroElement):
+    """A GeoJSON layer drawn with one fixed style, with prepared tooltip, popup and label HTML.
+
+    Parameters
+    ----------
+    payload
+        A FeatureCollection serialised by :func:`layers.payload.page_json`; its properties may
+        hold ``_tooltip``, ``_popup`` and ``_label``, HTML that is already escaped.
+    style
+        Leaflet path options (colour, weight, dash …).
+    radius
+        Radius in pixels of point features, drawn as circle markers.
+    interactive
+        Whether features react to the mouse (basemap parts do not).
+    attribution
+        Plain-text attribution shown in the map's attribution control.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.payload }}, {
+            style: function () { return {{ this.style }}; },
+            pointToLayer: function (feature, latlng) {
+                return L.circleMarker(latlng, Object.assign({{ this.style }}, {radius: {{ this.radius }}}));
+            },
+            onEachFeature: function (feature, layer) {
+                var p = feature.properties || {};
+                if (p._label) {
+                    layer.bindTooltip(p._label, {
+                        permanent: true, direction: "right", offset: [6, 0], className: "ca-label"
+                    });
+                } else if (p._tooltip) {
+                    layer.bindTooltip(p._tooltip, {sticky: true});
+                }
+                if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
+            },
+            interactive: {{ this.interactive }},
+            attribution: {{ this.attribution }}
+        }).addTo({{ this._parent.get_name() }});
+        (function (layer) {
+            function showLabels() {
+                var zoom = layer._map ? layer._map.getZoom() : null;
+                if (zoom === null) { return; }
+                layer.eachLayer(function (item) {
+                    var p = item.feature.properties || {};
+                    if (!p._label) { return; }
+                    var wanted = zoom >= (p._label_zoom || 0);
+                    if (wanted && !item.isTooltipOpen()) { item.openTooltip(); }
+                    if (!wanted && item.isTooltipOpen()) { item.closeTooltip(); }
+                });
+            }
+            function attach() {
+                if (!layer._map) { return; }
+                layer._map.off("zoomend", showLabels).on("zoomend", showLabels);
+                showLabels();
+            }
+            layer.on("add", attach);
+            attach();
+        })({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        payload: PageJSON,
+        *,
+        style: dict[str, Any],
+        radius: float = 6.0,
+        interactive: bool = True,
+        attribution: str = "",
+    ) -> None:
+        super().__init__()
+        self._name = "DataLayer"
+        if not isinstance(payload, PageJSON):
+            raise TypeError("DataLayer takes data serialised by page_json(), never raw text")
+        self.payload = payload
+        self.style = page_json(style)
+        self.radius = float(radius)
+        self.interactive = "true" if interactive else "false"
+        self.attribution = page_json(escape(attribution))
+
+
+class Legend(MacroElement):
+    """A legend control listing only the overlays currently on the map.
+
+    Parameters
+    ----------
+    entries
+        ``(layer, html)`` pairs: the Folium layer the entry belongs to and the entry's HTML
+        (already escaped).
+    title
+        Heading of the legend (plain text).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var entries = [
+                {%- for layer, html in this.entries %}
+                {layer: {{ layer.get_name() }}, html: {{ html }}},
+                {%- endfor %}
+            ];
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var box = L.DomUtil.create("div", "ca-legend");
+                box.setAttribute("role", "list");
+                var head = L.DomUtil.create("div", "ca-legend-title", box);
+                head.textContent = {{ this.title }};
+                entries.forEach(function (entry) {
+                    entry.row = L.DomUtil.create("div", "ca-legend-row", box);
+                    entry.row.setAttribute("role", "listitem");
+                    entry.row.innerHTML = entry.html;
+                });
+                L.DomEvent.disableClickPropagation(box);
+                return box;
+            };
+            legend.addTo(map);
+            function refresh() {
+                entries.forEach(function (entry) {
+                    entry.row.style.display = map.hasLayer(entry.layer) ? "" : "none";
+                });
+            }
+            map.on("overlayadd overlayremove layeradd layerremove", refresh);
+            refresh();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, entries: Sequence[tuple[folium.FeatureGroup, str]], *, title: str = "Legend") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.entries = [(layer, page_json(html)) for layer, html in entries]
+        self.title = page_json(title)
+
+
+class SafeLayerControl(folium.LayerControl):
+    """Folium's layer control, with layer names escaped for HTML and passed as inert JSON."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }}_layers = {
+                base_layers : {
+                    {%- for key, val in this.safe_base_layers %}
+                    {{ key }} : {{ val }},
+                    {%- endfor %}
+                },
+                overlays : {
+                    {%- for key, val in this.safe_overlays %}
+                    {{ key }} : {{ val }},
+                    {%- endfor %}
+                },
+            };
+            let {{ this.get_name() }} = L.control.layers(
+                {{ this.get_name() }}_layers.base_layers,
+                {{ this.get_name() }}_layers.overlays,
+                {{ this.options|tojavascript }}
+            ).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def _layers(self, overlay: bool) -> list[tuple[str, str]]:
+        return [
+            (page_json(escape(item.layer_name)), item.get_name())
+            for item in self._parent._children.values()
+            if isinstance(item, folium.map.Layer) and item.control and bool(item.overlay) is overlay
+        ]
+
+    @property
+    def safe_base_layers(self) -> list[tuple[str, str]]:
+        """Base layers as ``(escaped JSON name, variable)`` pairs."""
+        return self._layers(overlay=False)
+
+    @property
+    def safe_overlays(self) -> list[tuple[str, str]]:
+        """Overlays as ``(escaped JSON name, variable)`` pairs."""
+        return self._layers(overlay=True)

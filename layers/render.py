@@ -1,0 +1,216 @@
+"""Rendering the catalog's layers into one Folium map: every toggleable layer goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import folium
+import geopandas as gpd
+import xyzservices.providers as xyz
+
+from layers.assets import offline_css, offline_js
+from layers.catalog import Basemap, LayerSpec
+from layers.elements import DataLayer, Legend, SafeLayerControl
+from layers.payload import PageJSON, feature_collection, page_json
+from layers.popup import popup_html, tooltip_html
+from layers.style import swatch_svg
+
+__all__ = [
+    "DEFAULT_VIEW",
+    "PAGE_CSS",
+    "REGION_BOUNDS",
+    "MapView",
+    "basemap_payloads",
+    "build_map",
+    "layer_collection",
+    "layer_payload",
+]
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Where the map opens: centre (lat, lon) and zoom level."""
+
+    lat: float
+    lon: float
+    zoom: int
+
+
+#: Opens on the corridor from the Caspian to the Yellow Sea.
+DEFAULT_VIEW = MapView(lat=42.0, lon=86.0, zoom=4)
+
+#: The basemap's extent (lon_min, lat_min, lon_max, lat_max); panning stays inside it.
+REGION_BOUNDS: tuple[float, float, float, float] = (44.0, 26.0, 124.0, 56.0)
+
+PAGE_CSS = """
+<style>
+.leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.4; }
+.leaflet-container .ca-legend, .leaflet-container .leaflet-control-layers { font-size: 12px; }
+.leaflet-container { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
+.ca-popup { max-height: 320px; overflow-y: auto; }
+.ca-popup .ca-layer { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: #555; }
+.ca-props { border-collapse: collapse; margin: 4px 0; }
+.ca-props th { text-align: left; vertical-align: top; padding: 2px 8px 2px 0; color: #444;
+               font-weight: 600; white-space: nowrap; }
+.ca-props td { padding: 2px 0; overflow-wrap: anywhere; }
+.ca-sources-head { font-weight: 600; margin-top: 6px; }
+.ca-sources { margin: 2px 0 0 18px; padding: 0; overflow-wrap: anywhere; }
+.ca-legend { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
+             box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+.ca-legend-title { font-weight: 700; margin-bottom: 3px; }
+.ca-legend-row { display: flex; align-items: center; gap: 6px; line-height: 18px; }
+
+.leaflet-tooltip.ca-label { background: transparent; border: none; box-shadow: none; padding: 0 2px;
+                            font-weight: 600; color: #222;
+            text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff; }
+
+.leaflet-tooltip.ca-label::before { display: none; }
+</style>
+"""
+
+
+def layer_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The FeatureCollection a layer ships to the page: geometry, id, and prepared HTML only.
+
+    Parameters
+    ----------
+    spec
+        The layer's catalog entry (which fields go in tooltip and popup, label field).
+    gdf
+        The layer's validated features.
+    """
+    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+    properties: dict[str, list[Any]] = {
+        "id": [str(r.get("id")) for r in records],
+        "_tooltip": [tooltip_html(r, spec.tooltip) for r in records],
+        "_popup": [popup_html(r, spec.popup, layer_title=spec.title) for r in records],
+    }
+    if spec.label:
+        properties["_label"] = [escape(str(r.get(spec.label) or "")) for r in records]
+        properties["_label_zoom"] = [_label_zoom(spec, r) for r in records]
+    return feature_collection(gdf, properties)
+
+
+#: Zoom from which labels of low-ranked features (e.g. smaller cities) appear.
+DETAIL_LABEL_ZOOM = 6
+
+
+def _label_zoom(spec: LayerSpec, record: Mapping[str, Any]) -> int:
+    if spec.label_rank is None:
+        return 0
+    rank = record.get(spec.label_rank)
+    try:
+        return 0 if float(rank) >= spec.label_rank_min else DETAIL_LABEL_ZOOM
+    except (TypeError, ValueError):
+        return DETAIL_LABEL_ZOOM
+
+
+def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
+    """A layer's page data: :func:`layer_collection` serialised by :func:`page_json`."""
+    return page_json(layer_collection(spec, gdf))
+
+
+def basemap_payloads(basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, PageJSON]:
+    """Page data of each basemap part (geometry only), keyed by part id; missing parts are left out."""
+    return {part.id: page_json(feature_collection(frames[part.id], {})) for part in basemap.parts if part.id in frames}
+
+
+def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON]) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=basemap.title, overlay=False, control=True, show=True)
+    for i, part in enumerate(basemap.parts):
+        if part.id not in payloads:
+            continue
+        DataLayer(
+            payloads[part.id],
+            style=part.style.leaflet(),
+            interactive=False,
+            attribution=basemap.attribution if i == 0 else "",
+        ).add_to(group)
+    return group
+
+
+def _tile_layers() -> list[folium.TileLayer]:
+    osm = xyz.OpenStreetMap.Mapnik
+    esri = xyz.Esri.WorldImagery
+    return [
+        folium.TileLayer(osm, name="OpenStreetMap (online)", overlay=False, show=False),
+        folium.TileLayer(esri, name="Esri World Imagery (online)", overlay=False, show=False),
+    ]
+
+
+def build_map(
+    layers: Sequence[tuple[LayerSpec, PageJSON]],
+    *,
+    basemap: Basemap,
+    basemap_parts: Mapping[str, PageJSON],
+    visible: Collection[str] | None = None,
+    view: MapView = DEFAULT_VIEW,
+    attribution: str = "",
+    collapsed_control: bool = True,
+) -> folium.Map:
+    """Build the interactive map: offline basemap, online base layers, every catalog layer, legend.
+
+    Parameters
+    ----------
+    layers
+        ``(spec, payload)`` for each layer, payloads made by :func:`layer_payload`.
+    basemap
+        The catalog's basemap declaration.
+    basemap_parts
+        Basemap part id → its payload, from :func:`basemap_payloads`.
+    visible
+        Ids of the layers shown on opening; ``None`` uses each layer's catalog default.
+    view
+        Centre and zoom to open at.
+    attribution
+        Plain text added to the map's attribution (data credits).
+    collapsed_control
+        Whether the layer control starts folded into its button.
+
+    Returns
+    -------
+    folium.Map
+        A map that loads Leaflet from the package, never from a CDN.
+    """
+    fmap = folium.Map(
+        location=[view.lat, view.lon],
+        zoom_start=view.zoom,
+        tiles=None,
+        control_scale=True,
+        min_zoom=3,
+        max_zoom=14,
+        max_bounds=True,
+        min_lat=REGION_BOUNDS[1],
+        min_lon=REGION_BOUNDS[0],
+        max_lat=REGION_BOUNDS[3],
+        max_lon=REGION_BOUNDS[2],
+    )
+    fmap.default_js = offline_js()
+    fmap.default_css = offline_css()
+    fmap.get_root().header.add_child(folium.Element(PAGE_CSS), name="corridor_atlas_css")
+    fmap.get_root().header.add_child(
+        folium.Element(f"<style>.folium-map.leaflet-container {{ background: {escape(basemap.background)}; }}</style>"),
+        name="corridor_atlas_background",
+    )
+    _basemap_group(basemap, basemap_parts).add_to(fmap)
+    for tile in _tile_layers():
+        tile.add_to(fmap)
+    legend_entries: list[tuple[folium.FeatureGroup, str]] = []
+    for spec, payload in layers:
+        shown = spec.visible if visible is None else spec.id in visible
+        group = folium.FeatureGroup(name=spec.title, overlay=True, control=True, show=shown)
+        DataLayer(
+            payload,
+            style=spec.style.leaflet(),
+            radius=spec.style.radius,
+            attribution=attribution,
+        ).add_to(group)
+        group.add_to(fmap)
+        swatch = swatch_svg(spec.style, spec.geometry)
+        legend_entries.append((group, f"{swatch}<span>{escape(spec.legend)}</span>"))
+    SafeLayerControl(collapsed=collapsed_control, position="topright").add_to(fmap)
+    Legend(legend_entries, title="Legend").add_to(fmap)
+    return fmap

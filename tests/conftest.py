@@ -1,0 +1,71 @@
+"""Shared fixtures: tiny geometries and layer files built on the fly."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point, box
+
+SOURCE = [{"title": "Test source", "url": "https://example.org/source", "publisher": "Tests"}]
+
+
+def feature(fid: str | None, geometry: dict[str, Any] | None, **props: Any) -> dict[str, Any]:
+    """A GeoJSON feature with every required property filled, overridable by keyword."""
+    base: dict[str, Any] = {
+        "id": fid,
+        "name": f"Feature {fid}",
+        "kind": "oil pipeline",
+        "status": "operating",
+        "year": 2006,
+        "operator": "Operator",
+        "sources": SOURCE,
+        "location_precision": "approximate",
+    }
+    base.update(props)
+    return {"type": "Feature", "properties": base, "geometry": geometry}
+
+
+def line(*coords: tuple[float, float]) -> dict[str, Any]:
+    return {"type": "LineString", "coordinates": [list(c) for c in coords]}
+
+
+def point(lon: float, lat: float) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+@pytest.fixture
+def write_layer(tmp_path: Path) -> Callable[..., Path]:
+    """Write a FeatureCollection (or raw text) to a file under tmp_path and return its path."""
+
+    def write(features: list[dict[str, Any]] | str, name: str = "layer.geojson", **extra: Any) -> Path:
+        path = tmp_path / name
+        if isinstance(features, str):
+            path.write_text(features, encoding="utf-8")
+        else:
+            path.write_text(json.dumps({"type": "FeatureCollection", **extra, "features": features}), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def equator_line() -> gpd.GeoDataFrame:
+    """One degree of longitude along the equator."""
+    return gpd.GeoDataFrame({"id": ["eq"]}, geometry=[LineString([(0, 0), (1, 0)])], index=["eq"], crs=4326)
+
+
+@pytest.fixture
+def two_countries() -> gpd.GeoDataFrame:
+    """Two adjacent 1° squares on the equator: West (lon 0–1) and East (lon 1–2)."""
+    return gpd.GeoDataFrame({"name": ["West", "East"]}, geometry=[box(0, -1, 1, 1), box(1, -1, 2, 1)], crs=4326)
+
+
+@pytest.fixture
+def facility() -> gpd.GeoDataFrame:
+    """One point at Khorgos."""
+    return gpd.GeoDataFrame({"id": ["f"]}, geometry=[Point(80.4, 44.2)], index=["f"], crs=4326)

@@ -1,0 +1,96 @@
+"""The Streamlit app run headless with AppTest: toggles, URL state, details, and broken input."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from layers.catalog import CATALOG_PATH, DATA_DIR, default_catalog
+from tests.conftest import feature, line
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "streamlit_app.py")
+CATALOG = default_catalog()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(monkeypatch):
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    monkeypatch.delenv("CORRIDOR_ATLAS_CATALOG", raising=False)
+    monkeypatch.delenv("CORRIDOR_ATLAS_DATA", raising=False)
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _visible_count(at: AppTest) -> int:
+    heading = next(m.value for m in at.markdown if m.value.startswith("**Visible features**"))
+    return int(heading.split("(")[1].rstrip(")"))
+
+
+def test_app__starts_with_every_layer_and_no_error():
+    at = _run()
+    assert not at.exception
+    assert not at.error
+    assert [cb.key for cb in at.checkbox] == [spec.widget_key for spec in CATALOG.layers]
+    assert all(cb.value == spec.visible for cb, spec in zip(at.checkbox, CATALOG.layers, strict=True))
+    assert at.query_params["layers"] == ",".join(CATALOG.ids)
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["Oil pipeline, km"].replace(",", "")) > 2000
+    assert float(metrics["Gas pipeline, km"].replace(",", "")) > 2000
+
+
+@pytest.mark.parametrize("layer_id", CATALOG.ids)
+def test_app__toggling_a_layer_updates_url_and_table(layer_id):
+    at = _run()
+    before = _visible_count(at)
+    at.checkbox(key=f"layer_{layer_id}").uncheck().run()
+    assert not at.exception
+    shown = at.query_params["layers"].split(",")
+    assert layer_id not in shown and len(shown) == len(CATALOG.ids) - 1
+    assert _visible_count(at) < before
+    at.checkbox(key=f"layer_{layer_id}").check().run()
+    assert layer_id in at.query_params["layers"].split(",")
+    assert _visible_count(at) == before
+
+
+def test_app__url_reopens_the_same_layers_view_and_feature():
+    at = _run({"layers": "gas_pipelines,khorgos", "view": "44.1000,80.3000,8", "feature": "khorgos-gateway"})
+    assert not at.exception
+    on = {cb.key for cb in at.checkbox if cb.value}
+    assert on == {"layer_gas_pipelines", "layer_khorgos"}
+    assert at.query_params["view"] == "44.1000,80.3000,8"
+    assert any("Selected in: Khorgos" in c.value for c in at.caption)
+    details = at.dataframe[0].value
+    assert "Khorgos Gateway" in " ".join(details["value"].astype(str))
+
+
+def test_app__broken_layer_file_is_reported_and_the_rest_still_works(tmp_path, monkeypatch, write_layer):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    broken = [feature("oil-x", line((70, 45), (71, 45)), status="finished", name=None)]
+    write_layer(broken, name="data/oil_pipelines.geojson")
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(CATALOG_PATH.read_text())
+    monkeypatch.setenv("CORRIDOR_ATLAS_CATALOG", str(catalog))
+    monkeypatch.setenv("CORRIDOR_ATLAS_DATA", str(data))
+    at = _run()
+    assert not at.exception
+    message = at.error[0].value
+    assert "oil_pipelines.geojson" in message and "'oil-x'" in message
+    assert "status" in message and "name" in message
+    assert at.checkbox(key="layer_oil_pipelines").disabled
+    assert not at.checkbox(key="layer_gas_pipelines").disabled
+    assert _visible_count(at) > 0

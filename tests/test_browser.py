@@ -1,0 +1,191 @@
+"""What a user sees, in headless Chromium: features drawn, toggles that work, no outside request."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from layers.catalog import default_catalog
+from layers.load import load_basemap_part, load_layer
+from layers.render import basemap_payloads, build_map, layer_payload
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CORRIDOR_ATLAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+CATALOG = default_catalog()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install Debian's chromium package")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    tab = context.new_page()
+    tab.requests = []
+    tab.on("request", lambda request: tab.requests.append(request.url))
+    yield tab
+    context.close()
+
+
+def _outside(urls: list[str]) -> list[str]:
+    outside = []
+    for url in urls:
+        parsed = urlparse(url)
+        if parsed.scheme in {"data", "blob", "about", "file"}:
+            continue
+        if parsed.hostname not in LOCAL_HOSTS:
+            outside.append(url)
+    return outside
+
+
+def _drawn(frame) -> int:
+    return frame.locator("path.leaflet-interactive").count()
+
+
+def _expected_paths(layer_ids) -> int:
+    return sum(len(load_layer(CATALOG.get(lid))) for lid in layer_ids)
+
+
+@pytest.fixture(scope="module")
+def offline_page(tmp_path_factory) -> Path:
+    layers = [(spec, layer_payload(spec, load_layer(spec))) for spec in CATALOG.layers]
+    frames = {part.id: load_basemap_part(part) for part in CATALOG.basemap.parts}
+    fmap = build_map(layers, basemap=CATALOG.basemap, basemap_parts=basemap_payloads(CATALOG.basemap, frames))
+    path = tmp_path_factory.mktemp("page") / "map.html"
+    fmap.save(str(path))
+    return path
+
+
+def test_offline_page__draws_every_feature_and_toggles_without_any_request(page, offline_page):
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(offline_page.as_uri())
+    page.wait_for_selector("path.leaflet-interactive")
+    assert _drawn(page) == _expected_paths(CATALOG.ids)
+    legend_rows = page.locator(".ca-legend-row:visible")
+    assert legend_rows.count() == len(CATALOG.layers)
+
+    page.hover(".leaflet-control-layers")  # the control unfolds on hover, as for a user
+    page.locator(".leaflet-control-layers-overlays label", has_text="Oil pipelines").locator("input").uncheck()
+    assert _drawn(page) == _expected_paths([i for i in CATALOG.ids if i != "oil_pipelines"])
+    assert legend_rows.count() == len(CATALOG.layers) - 1
+    assert "Oil pipeline" not in page.locator(".ca-legend").inner_text()
+
+    page.mouse.move(700, 880)  # away from the layer control, which folds again
+    _click_a_facility(page)
+    page.wait_for_selector(".ca-popup")
+    assert page.locator(".ca-popup .ca-sources li").count() >= 1
+    assert not errors
+    assert page.requests[0] == offline_page.as_uri()
+    assert _outside(page.requests) == []
+
+
+def _click_a_facility(page) -> None:
+    """Click the centre of a facility marker (a circle of radius 8 px or more), as a user would."""
+    boxes = [b for b in (p.bounding_box() for p in page.locator("path.leaflet-interactive").all()) if b]
+    markers = [b for b in boxes if 14 <= b["width"] <= 24 and 14 <= b["height"] <= 24 and b["x"] < 1100]
+    assert markers, "no facility marker on screen"
+    box = markers[0]
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("app") / "streamlit.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+    ]  # fmt: skip
+    log = log_path.open("w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                log.close()
+                pytest.fail(f"the app exited: {log_path.read_text()}")
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def _map_frame(page):
+    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
+    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    return frame
+
+
+def _wait_for_count(frame, expected: int, timeout_s: float = 30) -> int:
+    deadline = time.monotonic() + timeout_s
+    count = -1
+    while time.monotonic() < deadline:
+        count = _drawn(frame)
+        if count == expected:
+            return count
+        time.sleep(0.25)
+    return count
+
+
+def test_app__sidebar_toggle_changes_drawn_features_and_stays_local(page, app_url):
+    page.goto(app_url)
+    frame = _map_frame(page)
+    everything = _expected_paths(CATALOG.ids)
+    assert _wait_for_count(frame, everything) == everything
+
+    page.get_by_role("checkbox", name="Oil pipelines").uncheck(force=True)
+    without_oil = _expected_paths([i for i in CATALOG.ids if i != "oil_pipelines"])
+    frame = _map_frame(page)
+    assert _wait_for_count(frame, without_oil) == without_oil
+    page.wait_for_function("() => !window.location.search.includes('oil_pipelines')", timeout=10_000)
+    assert "gas_pipelines" in page.url
+
+    assert _outside(page.requests) == []
+
+
+def test_app__shared_link_reopens_the_same_layers(page, app_url):
+    page.goto(f"{app_url}/?layers=khorgos,cities&view=44.2,80.3,7")
+    frame = _map_frame(page)
+    expected = _expected_paths(["khorgos", "cities"])
+    assert _wait_for_count(frame, expected) == expected
+    assert page.get_by_role("checkbox", name="Oil pipelines").is_checked() is False
+    assert _outside(page.requests) == []

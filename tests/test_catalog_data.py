@@ -1,0 +1,172 @@
+"""Every catalog layer loads, validates and renders; the shipped data sits where it belongs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo.crs import GEOD
+from geo.io import read_basemap_layer
+from geo.measure import geodesic_length_km
+from layers.catalog import CatalogError, default_catalog, load_catalog
+from layers.load import load_basemap_part, load_layer
+from layers.render import basemap_payloads, build_map, layer_payload
+
+CATALOG = default_catalog()
+LAYER_IDS = CATALOG.ids
+
+
+@pytest.fixture(scope="module")
+def frames() -> dict[str, gpd.GeoDataFrame]:
+    return {spec.id: load_layer(spec) for spec in CATALOG.layers}
+
+
+@pytest.fixture(scope="module")
+def countries() -> gpd.GeoDataFrame:
+    return read_basemap_layer(next(p for p in CATALOG.basemap.parts if p.id == "countries").path)
+
+
+@pytest.mark.parametrize("layer_id", LAYER_IDS)
+def test_catalog_layer__loads_validates_and_renders(layer_id):
+    spec = CATALOG.get(layer_id)
+    gdf = load_layer(spec)
+    assert len(gdf) > 0
+    html = build_map([(spec, layer_payload(spec, gdf))], basemap=CATALOG.basemap, basemap_parts={}).get_root().render()
+    assert spec.style.colour in html
+    assert spec.title in html
+
+
+@pytest.mark.parametrize("part", CATALOG.basemap.parts, ids=lambda p: p.id)
+def test_basemap_part__loads_in_wgs84(part):
+    gdf = load_basemap_part(part)
+    assert len(gdf) > 0 and gdf.crs.to_epsg() == 4326
+    assert basemap_payloads(CATALOG.basemap, {part.id: gdf})[part.id].startswith('{"type":"FeatureCollection"')
+
+
+def test_catalog__groups_and_required_layers():
+    assert {
+        "oil_pipelines",
+        "gas_pipelines",
+        "rail_corridors",
+        "khorgos",
+        "lianyungang",
+        "almaty_plant",
+        "cities",
+    } <= set(LAYER_IDS)
+    assert {spec.group for spec in CATALOG.layers} == {"Energy", "Logistics", "Industry", "Context"}
+
+
+def test_feature_ids__unique_across_layers(frames):
+    ids = [fid for gdf in frames.values() for fid in gdf.index]
+    assert len(ids) == len(set(ids))
+
+
+def test_catalog__refuses_paths_outside_data(tmp_path):
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(
+        '[[layer]]\nid="x"\ntitle="X"\ngroup="Energy"\nfile="../../etc/passwd"\ngeometry="line"\nlegend="X"\nstyle={colour="#000000"}\n'
+    )
+    with pytest.raises(CatalogError, match="outside data"):
+        load_catalog(catalog, data_dir=tmp_path / "data")
+
+
+def test_catalog__names_the_bad_entry(tmp_path):
+    catalog = tmp_path / "catalog.toml"
+    catalog.write_text(
+        '[[layer]]\nid="x"\ntitle="X"\ngroup="Weather"\nfile="x.geojson"\ngeometry="line"\nlegend="X"\nstyle={}\n'
+    )
+    with pytest.raises(CatalogError, match=r"layer #1: group 'Weather'"):
+        load_catalog(catalog, data_dir=tmp_path)
+
+
+# --- the data itself -----------------------------------------------------------------------------
+
+
+def _max_segment_km(geom) -> float:
+    worst = 0.0
+    for part in getattr(geom, "geoms", [geom]):
+        xy = np.asarray(part.coords)
+        _, _, dist = GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+        worst = max(worst, float(np.max(dist)) / 1000)
+    return worst
+
+
+@pytest.mark.parametrize("layer_id", ["oil_pipelines", "gas_pipelines", "rail_corridors"])
+def test_lines__follow_their_route_with_dense_vertices(frames, layer_id):
+    gdf = frames[layer_id]
+    for fid, geom in gdf.geometry.items():
+        if _max_segment_km(geom) > 45:
+            assert gdf.loc[fid, "location_precision"] == "schematic", f"{fid} has long straight segments"
+
+
+def _country_of(countries: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
+    hits = countries[countries.contains(shapely.Point(lon, lat))]
+    return None if hits.empty else hits["sovereign"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("layer_id", "feature_id", "country"),
+    [
+        ("cities", "city-almaty", "Kazakhstan"),
+        ("cities", "city-urumqi", "China"),
+        ("cities", "city-lianyungang", "China"),
+        ("khorgos", "khorgos-gateway", "Kazakhstan"),
+        ("almaty_plant", "almaty-pipe-plant", "Kazakhstan"),
+        ("lianyungang", "lianyungang-kz-terminal", "China"),
+    ],
+)
+def test_facilities__lie_in_the_right_country(frames, countries, layer_id, feature_id, country):
+    geom = frames[layer_id].loc[feature_id].geometry
+    assert _country_of(countries, geom.x, geom.y) == country
+
+
+def test_khorgos_features__sit_at_the_border(frames):
+    boundaries = read_basemap_layer(next(p for p in CATALOG.basemap.parts if p.id == "boundaries").path)
+    kz_cn = boundaries[boundaries.intersects(shapely.box(79, 43, 82, 46))].union_all()
+    for fid, geom in frames["khorgos"].geometry.items():
+        nearest = shapely.ops.nearest_points(geom, kz_cn)[1]
+        _, _, d = GEOD.inv(geom.x, geom.y, nearest.x, nearest.y)
+        assert d < 15_000, f"{fid} is {d / 1000:.1f} km from the Kazakhstan–China border"
+
+
+def test_lianyungang_terminal__is_on_the_coast(frames):
+    coast = read_basemap_layer(next(p for p in CATALOG.basemap.parts if p.id == "coastline").path)
+    geom = frames["lianyungang"].geometry.iloc[0]
+    near = coast[coast.intersects(geom.buffer(1))].union_all()
+    nearest = shapely.ops.nearest_points(geom, near)[1]
+    _, _, d = GEOD.inv(geom.x, geom.y, nearest.x, nearest.y)
+    assert d < 10_000
+
+
+@pytest.mark.parametrize(
+    ("layer_id", "feature_id", "tolerance"),
+    [
+        ("oil_pipelines", "oil-atasu-alashankou", 0.03),
+        ("gas_pipelines", "gas-cagp-line-a", 0.03),
+        ("rail_corridors", "rail-land-bridge-jinghe-urumqi", 0.05),
+    ],
+)
+def test_traced_routes__match_published_lengths(frames, layer_id, feature_id, tolerance):
+    gdf = frames[layer_id].loc[[feature_id]]
+    measured = geodesic_length_km(gdf).iloc[0]
+    assert measured == pytest.approx(gdf["length_km_reported"].iloc[0], rel=tolerance)
+
+
+def test_rail_network__is_connected(frames):
+    import networkx as nx
+
+    graph = nx.Graph()
+    for fid, geom in frames["rail_corridors"].geometry.items():
+        start, end = geom.coords[0], geom.coords[-1]
+        graph.add_edge(tuple(np.round(start, 5)), tuple(np.round(end, 5)), id=fid)
+    assert nx.number_connected_components(graph) == 1
+
+
+def test_every_data_file_is_declared_in_the_catalog():
+    data_dir = Path(CATALOG.layers[0].path).parent
+    declared = {spec.file for spec in CATALOG.layers}
+    assert {p.name for p in data_dir.glob("*.geojson")} == declared

@@ -1,0 +1,63 @@
+"""Corridor buffers and facility distances: geodesic answers, and membership at the buffer edge."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Point
+
+from geo.corridor import corridor_buffer, distance_to_nearest_km
+from geo.crs import GEOD
+
+
+def _points_at(lon: float, lat: float, azimuth: float, distances_km: list[float]) -> gpd.GeoDataFrame:
+    pts = []
+    for d in distances_km:
+        x, y, _ = GEOD.fwd(lon, lat, azimuth, d * 1000)
+        pts.append(Point(x, y))
+    return gpd.GeoDataFrame(geometry=pts, index=[f"{d:g}km" for d in distances_km], crs=4326)
+
+
+@pytest.fixture
+def meridian_corridor() -> gpd.GeoDataFrame:
+    """A north–south line along 80°E from 40°N to 50°N, in the middle of the region."""
+    return gpd.GeoDataFrame(geometry=[LineString([(80, 40), (80, 45), (80, 50)])], index=["m"], crs=4326)
+
+
+def test_distance_to_nearest__geodesic_distance_from_a_meridian(meridian_corridor):
+    points = _points_at(80, 45, 90, [10, 49, 51, 200])
+    result = distance_to_nearest_km(points, meridian_corridor)
+    assert list(result.index) == list(points.index)
+    assert result["distance_km"].tolist() == pytest.approx([10, 49, 51, 200], abs=0.05)
+    assert set(result["nearest_id"]) == {"m"}
+
+
+def test_distance_to_nearest__picks_the_closest_line(facility):
+    lines = gpd.GeoDataFrame(
+        geometry=[LineString([(70, 40), (70, 50)]), LineString([(80.5, 40), (80.5, 50)])],
+        index=["far", "near"],
+        crs=4326,
+    )
+    result = distance_to_nearest_km(facility, lines)
+    assert result.loc["f", "nearest_id"] == "near"
+    assert result.loc["f", "distance_km"] == pytest.approx(7.98, abs=0.05)
+
+
+def test_corridor_buffer__membership_at_the_edge(meridian_corridor):
+    zone = corridor_buffer(meridian_corridor, 50).geometry.iloc[0]
+    for azimuth in (90, 270):
+        inside, outside = _points_at(80, 45, azimuth, [49, 51]).geometry
+        assert zone.contains(inside)
+        assert not zone.contains(outside)
+
+
+def test_corridor_buffer__is_returned_in_wgs84_and_index_aligned(meridian_corridor):
+    zones = corridor_buffer(meridian_corridor, 20)
+    assert zones.crs.to_epsg() == 4326
+    assert list(zones.index) == ["m"]
+    assert zones["distance_km"].iloc[0] == 20
+
+
+def test_corridor_buffer__refuses_non_positive_distance(meridian_corridor):
+    with pytest.raises(ValueError, match="positive"):
+        corridor_buffer(meridian_corridor, 0)

@@ -1,0 +1,41 @@
+"""The dependency rule: streamlit_app.py → layers/ → geo/, checked in a fresh interpreter."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _modules(package: str) -> list[str]:
+    return [f"{package}.{m.name}" for m in pkgutil.iter_modules([str(ROOT / package)])]
+
+
+def _loaded_after_import(modules: list[str]) -> set[str]:
+    code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + "print('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return {line.split(".")[0] for line in out.stdout.splitlines()}
+
+
+def test_geo__imports_neither_folium_nor_streamlit():
+    loaded = _loaded_after_import(_modules("geo"))
+    assert "geo" in loaded
+    assert not {"folium", "branca", "streamlit", "layers"} & loaded
+
+
+def test_layers__does_not_import_streamlit():
+    loaded = _loaded_after_import(_modules("layers"))
+    assert "folium" in loaded
+    assert "streamlit" not in loaded and "streamlit_folium" not in loaded
+
+
+@pytest.mark.parametrize("package", ["geo", "layers"])
+def test_modules__stay_small(package):
+    for path in (ROOT / package).glob("*.py"):
+        code = [line for line in path.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
+        assert len(code) < 400, f"{path.name} has {len(code)} lines of code; split it by role"

@@ -1,0 +1,76 @@
+"""Known answers for geodesic lengths, areas and per-country splits."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, box
+
+from geo.errors import CRSError
+from geo.measure import area_km2, geodesic_length_km, length_by_country_km
+
+WGS84_A = 6378137.0
+WGS84_F = 1 / 298.257223563
+
+
+def test_geodesic_length__one_degree_longitude_on_equator(equator_line):
+    length = geodesic_length_km(equator_line)
+    assert length.name == "length_km"
+    assert list(length.index) == ["eq"]
+    assert length["eq"] == pytest.approx(111.31949, abs=1e-4)
+
+
+def test_geodesic_length__one_degree_latitude_from_equator():
+    gdf = gpd.GeoDataFrame(geometry=[LineString([(0, 0), (0, 1)])], crs=4326)
+    # meridian arc 0°→1° on WGS84 is 110.574 km
+    assert geodesic_length_km(gdf).iloc[0] == pytest.approx(110.574, abs=1e-3)
+
+
+def test_geodesic_length__differs_from_web_mercator_at_corridor_latitude():
+    gdf = gpd.GeoDataFrame(geometry=[LineString([(80, 45), (81, 45)])], crs=4326)
+    true_km = geodesic_length_km(gdf).iloc[0]
+    mercator_km = gdf.to_crs(3857).length.iloc[0] / 1000
+    assert true_km == pytest.approx(78.85, abs=0.05)
+    assert mercator_km / true_km > 1.4  # what a planar Web Mercator length would get wrong
+
+
+def test_geodesic_length__refuses_missing_or_projected_crs(equator_line):
+    with pytest.raises(CRSError, match="no CRS"):
+        geodesic_length_km(equator_line.set_crs(None, allow_override=True))
+    with pytest.raises(CRSError, match="EPSG:4326"):
+        geodesic_length_km(equator_line.to_crs(3857))
+
+
+def _zone_area_km2(lat_deg: float) -> float:
+    """Ellipsoidal area from the equator to a latitude, all longitudes (independent closed form)."""
+    b = WGS84_A * (1 - WGS84_F)
+    e = math.sqrt(2 * WGS84_F - WGS84_F**2)
+    s = math.sin(math.radians(lat_deg))
+    term = s / (1 - e**2 * s**2) + (1 / (2 * e)) * math.log((1 + e * s) / (1 - e * s))
+    return math.pi * b**2 * term / 1e6
+
+
+def test_area_km2__one_degree_cell_at_equator_matches_closed_form():
+    gdf = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1)], crs=4326)
+    expected = _zone_area_km2(1.0) / 360
+    # The closed form bounds the cell by the 1°N parallel; the polygon's edge there is a geodesic,
+    # which bows slightly poleward, so the two agree to a few parts in 1e5, not exactly.
+    assert area_km2(gdf).iloc[0] == pytest.approx(expected, rel=5e-5)
+    assert expected == pytest.approx(12308.8, abs=1)
+
+
+def test_length_by_country__splits_at_border_and_sums_to_total(two_countries):
+    lines = gpd.GeoDataFrame(geometry=[LineString([(0.5, 0), (1.5, 0)])], index=["x"], crs=4326)
+    split = length_by_country_km(lines, two_countries).set_index("country")["length_km"]
+    assert split["West"] == pytest.approx(111.31949 / 2, abs=1e-3)
+    assert split["East"] == pytest.approx(111.31949 / 2, abs=1e-3)
+    assert split.sum() == pytest.approx(geodesic_length_km(lines).iloc[0], rel=1e-9)
+
+
+def test_length_by_country__length_outside_every_country_is_reported(two_countries):
+    lines = gpd.GeoDataFrame(geometry=[LineString([(1.5, 0), (2.5, 0)])], index=["x"], crs=4326)
+    split = length_by_country_km(lines, two_countries).set_index("country")["length_km"]
+    assert split["East"] == pytest.approx(111.31949 / 2, abs=1e-3)
+    assert split["(no country)"] == pytest.approx(111.31949 / 2, abs=1e-3)

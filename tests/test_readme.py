@@ -1,0 +1,29 @@
+"""The README's two commands exist, and CI runs the test command exactly as written there."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _commands() -> list[str]:
+    blocks = re.findall(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.DOTALL)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_readme__has_an_app_command_and_a_test_command_that_set_everything_up():
+    commands = _commands()
+    app = [c for c in commands if c.endswith("streamlit run streamlit_app.py")]
+    tests = [c for c in commands if c.endswith("pytest")]
+    assert len(app) == 1 and len(tests) == 1
+    for command in (app[0], tests[0]):
+        assert command.startswith("python3 -m venv ")
+        assert "--locked" in command
+
+
+def test_ci__runs_the_readme_test_command():
+    test_command = next(c for c in _commands() if c.endswith("pytest"))
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_command in ci_lines

@@ -1,0 +1,175 @@
+"""Rendered map HTML: layers, styles, legend, offline assets, and data that is never a template."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from layers.catalog import Basemap, LayerSpec, default_catalog
+from layers.payload import page_json
+from layers.render import build_map, layer_payload
+from layers.style import Style
+from tests.conftest import feature, line
+
+HOSTILE = [
+    "<script>alert('x')</script>",
+    "{{ 7*7 }}",
+    "{{ cycler.__init__.__globals__.os.getcwd() }}",
+    "{% if true %}evaluated{% endif %}",
+    "{# hidden #}",
+    "</script><img src=x onerror=alert(1)>",
+    "a\u2028b\u2029c & \"quotes\" 'single'",
+]
+EMPTY_BASEMAP = Basemap(title="Offline basemap", background="#ddd", attribution="", parts=())
+
+
+def _spec(title: str = "Test pipelines", **style: object) -> LayerSpec:
+    return LayerSpec(
+        id="test",
+        title=title,
+        group="Energy",
+        file="test.geojson",
+        geometry="line",
+        legend=f"{title} legend",
+        style=Style(**style) if style else Style(colour="#0072B2", weight=3, dash="12 6"),
+        tooltip=("name", "status"),
+        popup=("name", "operator", "description"),
+    )
+
+
+@pytest.fixture
+def hostile_layer() -> gpd.GeoDataFrame:
+    """Hostile strings everywhere, built directly (validation would refuse the javascript: URL;
+    rendering must be safe even without it)."""
+    features = [
+        feature(
+            f"h{i}",
+            line((70 + i, 45), (71 + i, 45)),
+            name=text,
+            operator=text,
+            description=text,
+            sources=[
+                {"title": text, "url": "javascript:alert(1)"},
+                {"title": "ok", "url": "https://example.org/?q=<b>"},
+                {"title": "fine", "url": "https://example.org/page"},
+            ],
+        )
+        for i, text in enumerate(HOSTILE)
+    ]
+    gdf = gpd.GeoDataFrame.from_features(features, crs=4326)
+    return gdf.set_index(pd.Index(gdf["id"], name="feature_id"))
+
+
+def _render(layers, **kwargs) -> str:
+    """The page's HTML with the (base64) data URIs of the bundled Leaflet cut out."""
+    html = build_map(layers, basemap=EMPTY_BASEMAP, basemap_parts={}, **kwargs).get_root().render()
+    return re.sub(r'"data:[^"]+"', '"data:…"', html)
+
+
+def _payloads(html: str) -> list[dict]:
+    """The FeatureCollections embedded in the page, decoded as the browser would."""
+    found = re.findall(r"L\.geoJSON\((\{.*?\}), \{\n", html, flags=re.DOTALL)
+    return [json.loads(text) for text in found]
+
+
+def test_page_json__round_trips_and_contains_no_template_or_script_delimiters():
+    for text in HOSTILE:
+        value = {"k" + text: [text, {"nested": text}]}
+        encoded = page_json(value)
+        assert json.loads(encoded) == value
+        for bad in ("{{", "{%", "{#", "</", "<script", "\u2028"):
+            assert bad not in encoded
+
+
+def test_map__hostile_properties_arrive_verbatim_and_nothing_is_evaluated(hostile_layer):
+    spec = _spec(title="{{ 7*7 }} <b>title</b>")
+    html = _render([(spec, layer_payload(spec, hostile_layer))])
+    assert str(Path.cwd()) not in html
+    assert "<script>alert" not in html
+    assert "<img" not in html
+    features = _payloads(html)[0]["features"]
+    by_id = {f["properties"]["id"]: f["properties"] for f in features}
+    assert "\\u007b\\u007b 7*7 \\u007d\\u007d" in html
+    for i, text in enumerate(HOSTILE):
+        popup = by_id[f"h{i}"]["_popup"]
+        tooltip = by_id[f"h{i}"]["_tooltip"]
+        escaped = (
+            text.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+            .replace("'", "&#x27;")
+        )
+        assert escaped in popup and escaped in tooltip
+    assert "javascript:" not in html
+    assert 'href="https://example.org/page"' in by_id["h0"]["_popup"]
+    assert "example.org/?q=<b>" not in by_id["h0"]["_popup"]  # an address with markup gets no link
+
+
+def test_map__layer_titles_are_escaped_in_the_layer_control(hostile_layer):
+    spec = _spec(title="<img src=x onerror=alert(1)>{{ 7*7 }}")
+    html = _render([(spec, layer_payload(spec, hostile_layer))])
+    control = re.search(r"base_layers : \{(.*?)\};\s*let", html, flags=re.DOTALL).group(1)
+    assert "onerror" in control and "<img" not in control
+    assert json.loads(re.search(r'overlays : \{\s*("[^"]*")', html).group(1)) == (
+        "&lt;img src=x onerror=alert(1)&gt;{{ 7*7 }}"
+    )
+
+
+def test_map__streamlit_folium_path_does_not_evaluate_templates(hostile_layer):
+    from streamlit_folium import _get_map_string
+
+    spec = _spec()
+    fmap = build_map([(spec, layer_payload(spec, hostile_layer))], basemap=EMPTY_BASEMAP, basemap_parts={})
+    fmap.get_root().render()
+    script = _get_map_string(fmap)
+    assert str(Path.cwd()) not in script
+    for payload in _payloads(script):
+        names = sorted(f["properties"]["_tooltip"].split(" · ")[0] for f in payload["features"])
+        assert names == sorted(f"<b>{escape(text)}</b>" for text in HOSTILE)
+
+
+def test_map__styles_reach_leaflet_options(hostile_layer):
+    spec = _spec()
+    html = _render([(spec, layer_payload(spec, hostile_layer))])
+    assert '"color":"#0072B2"' in html
+    assert '"dashArray":"12 6"' in html
+    assert '"weight":3' in html
+
+
+def test_map__loads_nothing_from_a_cdn(hostile_layer):
+    spec = _spec()
+    html = _render([(spec, layer_payload(spec, hostile_layer))])
+    links = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
+    assert links and all(link.startswith("data:") for link in links)
+    assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "bootstrap" not in html
+
+
+def test_map__catalog_layers_legend_and_visibility():
+    catalog = default_catalog()
+    from layers.load import load_layer
+
+    layers = [(spec, layer_payload(spec, load_layer(spec))) for spec in catalog.layers]
+    fmap = build_map(layers, basemap=EMPTY_BASEMAP, basemap_parts={}, visible={"oil_pipelines"})
+    html = fmap.get_root().render()
+    for spec in catalog.layers:
+        assert json.dumps(spec.title, ensure_ascii=False) in html
+        assert json.dumps(spec.legend, ensure_ascii=False).strip('"') in html
+    groups = {child.layer_name: child for child in fmap._children.values() if getattr(child, "overlay", False)}
+    assert groups["Oil pipelines"].show is True
+    assert all(not g.show for name, g in groups.items() if name != "Oil pipelines")
+
+
+def test_map__base_layers_offline_first_with_attribution():
+    html = _render([])
+    base = re.search(r"base_layers : \{(.*?)\},", html, flags=re.DOTALL).group(1)
+    names = re.findall(r'"([^"]+)" :', base)
+    assert names == ["Offline basemap", "OpenStreetMap (online)", "Esri World Imagery (online)"]
+    assert "tile.openstreetmap.org" in html and "World_Imagery" in html
+    assert "OpenStreetMap" in html and "Esri" in html
