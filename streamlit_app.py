@@ -17,7 +17,7 @@ from layers.catalog import CATALOG_PATH, DATA_DIR, GROUPS, Catalog, CatalogError
 from layers.load import load_basemap_part, load_layer
 from layers.payload import PageJSON
 from layers.popup import FIELD_LABELS, format_value, safe_url
-from layers.render import DEFAULT_VIEW, MapView, basemap_payloads, build_map, layer_payload
+from layers.render import MapView, basemap_payloads, build_map, layer_payload
 
 st.set_page_config(page_title="Corridor Atlas", page_icon="🗺️", layout="wide")
 
@@ -79,6 +79,14 @@ def basemap_page_data(catalog_file: str, data_folder: str) -> tuple[dict[str, Pa
     return basemap_payloads(cat.basemap, frames), problems
 
 
+def data_bounds(frames: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    """Bounds of every loaded layer together, to open the map on when the URL names no view."""
+    if not frames:
+        return None
+    bounds = pd.DataFrame([gdf.total_bounds for gdf in frames.values()], columns=["x0", "y0", "x1", "y1"])
+    return (bounds.x0.min(), bounds.y0.min(), bounds.x1.max(), bounds.y1.max())
+
+
 def loaded_layers() -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str]]:
     """Frames of the layers that load, and the error message of each that does not."""
     frames, errors = {}, {}
@@ -98,7 +106,7 @@ class AppState:
     """What the URL holds: visible layers, map view and selected feature."""
 
     visible: tuple[str, ...]
-    view: MapView
+    view: MapView | None
     feature: str | None
 
 
@@ -117,7 +125,7 @@ class UrlState:
         wanted = set(requested.split(",")) if requested is not None else None
         for spec in CATALOG.layers:
             st.session_state[spec.widget_key] = spec.visible if wanted is None else spec.id in wanted
-        view = UrlState._parse_view(params.get(UrlState.VIEW)) or DEFAULT_VIEW
+        view = UrlState._parse_view(params.get(UrlState.VIEW))  # None: open on all the data
         st.session_state["view"] = view
         st.session_state["opening_view"] = view
         st.session_state["feature"] = params.get(UrlState.FEATURE)
@@ -133,7 +141,7 @@ class UrlState:
             return None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= zoom <= 18):
             return None
-        return MapView(lat=lat, lon=lon, zoom=int(zoom))
+        return MapView(lat=lat, lon=lon, zoom=zoom)
 
     @staticmethod
     def current() -> AppState:
@@ -144,10 +152,9 @@ class UrlState:
     @staticmethod
     def write(state: AppState) -> None:
         """Mirror the state into the URL, touching only parameters that changed."""
-        wanted = {
-            UrlState.LAYERS: ",".join(state.visible),
-            UrlState.VIEW: f"{state.view.lat:.4f},{state.view.lon:.4f},{state.view.zoom}",
-        }
+        wanted = {UrlState.LAYERS: ",".join(state.visible)}
+        if state.view is not None:
+            wanted[UrlState.VIEW] = f"{state.view.lat:.4f},{state.view.lon:.4f},{state.view.zoom:g}"
         if state.feature:
             wanted[UrlState.FEATURE] = state.feature
         elif UrlState.FEATURE in st.query_params:
@@ -168,7 +175,7 @@ def read_map_events(result: dict | None) -> None:
         return
     center, zoom = result.get("center"), result.get("zoom")
     if center and zoom:
-        st.session_state["view"] = MapView(lat=float(center["lat"]), lon=float(center["lng"]), zoom=int(zoom))
+        st.session_state["view"] = MapView(lat=float(center["lat"]), lon=float(center["lng"]), zoom=float(zoom))
     drawing = result.get("last_active_drawing") or {}
     feature_id = (drawing.get("properties") or {}).get("id")
     if isinstance(feature_id, str) and feature_id != st.session_state.get("last_clicked"):
@@ -229,7 +236,15 @@ def details_panel(frames: dict[str, gpd.GeoDataFrame], feature_id: str | None) -
         text = format_value(field, row[field])
         if text is not None:
             rows.append({"field": FIELD_LABELS.get(field, field), "value": text})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "field": st.column_config.TextColumn(width="small"),
+            "value": st.column_config.TextColumn(width="large"),
+        },
+    )
     sources = pd.DataFrame(
         [
             {
@@ -342,9 +357,10 @@ def main() -> None:
         basemap_parts=base,
         visible=visible,
         view=st.session_state["opening_view"],
+        fit=data_bounds(frames),
         attribution=DATA_CREDIT,
     )
-    map_col, detail_col = st.columns([3, 1])
+    map_col, detail_col = st.columns([5, 2])
     with map_col:
         result = st_folium(
             fmap,

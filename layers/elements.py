@@ -109,6 +109,8 @@ class Legend(MacroElement):
         (already escaped).
     title
         Heading of the legend (plain text).
+    position
+        Leaflet control corner (``bottomleft`` keeps it off the eastern end of the corridor).
     """
 
     _template = Template(
@@ -121,7 +123,7 @@ class Legend(MacroElement):
                 {layer: {{ layer.get_name() }}, html: {{ html }}},
                 {%- endfor %}
             ];
-            var legend = L.control({position: "bottomright"});
+            var legend = L.control({position: {{ this.position }}});
             legend.onAdd = function () {
                 var box = L.DomUtil.create("div", "ca-legend");
                 box.setAttribute("role", "list");
@@ -148,8 +150,15 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, entries: Sequence[tuple[folium.FeatureGroup, str]], *, title: str = "Legend") -> None:
+    def __init__(
+        self,
+        entries: Sequence[tuple[folium.FeatureGroup, str]],
+        *,
+        title: str = "Legend",
+        position: str = "bottomleft",
+    ) -> None:
         super().__init__()
+        self.position = page_json(position)
         self._name = "Legend"
         self.entries = [(layer, page_json(html)) for layer, html in entries]
         self.title = page_json(title)

@@ -36,7 +36,7 @@ class MapView:
 
     lat: float
     lon: float
-    zoom: int
+    zoom: float
 
 
 #: Opens on the corridor from the Caspian to the Yellow Sea.
@@ -48,6 +48,7 @@ REGION_BOUNDS: tuple[float, float, float, float] = (44.0, 26.0, 124.0, 56.0)
 PAGE_CSS = """
 <style>
 .leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.4; }
+.leaflet-container .leaflet-popup-content, .leaflet-container .leaflet-tooltip { font-size: 13px; line-height: 1.35; }
 .leaflet-container .ca-legend, .leaflet-container .leaflet-control-layers { font-size: 12px; }
 .leaflet-container { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
 .ca-popup { max-height: 320px; overflow-y: auto; }
@@ -147,7 +148,8 @@ def build_map(
     basemap: Basemap,
     basemap_parts: Mapping[str, PageJSON],
     visible: Collection[str] | None = None,
-    view: MapView = DEFAULT_VIEW,
+    view: MapView | None = DEFAULT_VIEW,
+    fit: tuple[float, float, float, float] | None = None,
     attribution: str = "",
     collapsed_control: bool = True,
 ) -> folium.Map:
@@ -164,7 +166,9 @@ def build_map(
     visible
         Ids of the layers shown on opening; ``None`` uses each layer's catalog default.
     view
-        Centre and zoom to open at.
+        Centre and zoom to open at; ``None`` to open on ``fit``.
+    fit
+        Bounds (lon_min, lat_min, lon_max, lat_max) to open on when ``view`` is ``None``.
     attribution
         Plain text added to the map's attribution (data credits).
     collapsed_control
@@ -176,12 +180,14 @@ def build_map(
         A map that loads Leaflet from the package, never from a CDN.
     """
     fmap = folium.Map(
-        location=[view.lat, view.lon],
-        zoom_start=view.zoom,
+        location=[view.lat, view.lon] if view else [DEFAULT_VIEW.lat, DEFAULT_VIEW.lon],
+        zoom_start=view.zoom if view else DEFAULT_VIEW.zoom,
         tiles=None,
         control_scale=True,
         min_zoom=3,
         max_zoom=14,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
         max_bounds=True,
         min_lat=REGION_BOUNDS[1],
         min_lon=REGION_BOUNDS[0],
@@ -211,6 +217,8 @@ def build_map(
         group.add_to(fmap)
         swatch = swatch_svg(spec.style, spec.geometry)
         legend_entries.append((group, f"{swatch}<span>{escape(spec.legend)}</span>"))
+    if view is None and fit is not None:
+        fmap.fit_bounds([[fit[1], fit[0]], [fit[3], fit[2]]], padding=(12, 12))
     SafeLayerControl(collapsed=collapsed_control, position="topright").add_to(fmap)
     Legend(legend_entries, title="Legend").add_to(fmap)
     return fmap
