@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,14 @@ from layers.popup import FIELD_LABELS, format_value, safe_url
 from layers.render import MapView, basemap_payloads, build_map, layer_payload
 
 st.set_page_config(page_title="Corridor Atlas", page_icon="🗺️", layout="wide")
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """Escape Markdown so that Streamlit shows text (file names, ids, titles) literally."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
 
 DATA_CREDIT = "Corridor data: see each feature's sources; some routes © OpenStreetMap contributors (ODbL)"
 MAP_KEY = "map"
@@ -42,7 +51,7 @@ def catalog(catalog_file: str, data_folder: str) -> Catalog:
 try:
     CATALOG = catalog(CATALOG_FILE, DATA_FOLDER)
 except CatalogError as err:
-    st.error(f"The layer catalog cannot be used: {err}")
+    st.error(plain(f"The layer catalog cannot be used: {err}"))
     st.stop()
 
 
@@ -197,7 +206,7 @@ def sidebar(errors: dict[str, str]) -> None:
         st.sidebar.subheader(group)
         for spec in specs:
             st.sidebar.checkbox(
-                spec.title,
+                plain(spec.title),
                 key=spec.widget_key,
                 on_change=keep_view_on_toggle,
                 disabled=spec.id in errors,
@@ -228,7 +237,7 @@ def details_panel(frames: dict[str, gpd.GeoDataFrame], feature_id: str | None) -
         )
         return
     spec, row = found
-    st.caption(f"Selected in: {spec.title}")
+    st.caption(plain(f"Selected in: {spec.title}"))
     rows = []
     for field in row.index:
         if field in {"geometry", "sources"}:
@@ -280,7 +289,7 @@ def metrics_section(frames: dict[str, gpd.GeoDataFrame]) -> None:
     try:
         table = pipeline_km(CATALOG_FILE, DATA_FOLDER)
     except CorridorAtlasError as err:
-        st.error(f"Pipeline lengths by country are unavailable: {err}")
+        st.error(plain(f"Pipeline lengths by country are unavailable: {err}"))
     cols = st.columns(4)
     if table is not None:
         for col, label in zip(cols[:2], ("oil", "gas"), strict=True):
@@ -341,10 +350,10 @@ def main() -> None:
     frames, errors = loaded_layers()
     sidebar(errors)
     for message in errors.values():
-        st.error(message)
+        st.error(plain(message))
     base, base_problems = basemap_page_data(CATALOG_FILE, DATA_FOLDER)
     for message in base_problems:
-        st.warning(message)
+        st.warning(plain(message))
 
     state = UrlState.current()
     visible = tuple(lid for lid in state.visible if lid in frames)

@@ -72,7 +72,7 @@ def test_app__url_reopens_the_same_layers_view_and_feature():
     on = {cb.key for cb in at.checkbox if cb.value}
     assert on == {"layer_gas_pipelines", "layer_khorgos"}
     assert at.query_params["view"] == "44.1000,80.3000,8"
-    assert any("Selected in: Khorgos" in c.value for c in at.caption)
+    assert any(c.value.startswith("Selected in") and "Khorgos dry port" in c.value for c in at.caption)
     details = at.dataframe[0].value
     assert "Khorgos Gateway" in " ".join(details["value"].astype(str))
 
@@ -88,9 +88,39 @@ def test_app__broken_layer_file_is_reported_and_the_rest_still_works(tmp_path, m
     monkeypatch.setenv("CORRIDOR_ATLAS_DATA", str(data))
     at = _run()
     assert not at.exception
-    message = at.error[0].value
+    message = at.error[0].value.replace("\\", "")
     assert "oil_pipelines.geojson" in message and "'oil-x'" in message
     assert "status" in message and "name" in message
     assert at.checkbox(key="layer_oil_pipelines").disabled
     assert not at.checkbox(key="layer_gas_pipelines").disabled
     assert _visible_count(at) > 0
+
+
+def test_app__a_toggle_reads_no_file_again(monkeypatch):
+    import layers.load
+
+    reads: list[str] = []
+    original = layers.load.read_layer
+
+    def counting(path, **kwargs):
+        reads.append(str(path))
+        return original(path, **kwargs)
+
+    monkeypatch.setattr(layers.load, "read_layer", counting)
+    at = _run()
+    assert len(reads) == len(CATALOG.layers)
+    at.checkbox(key="layer_gas_pipelines").uncheck().run()
+    at.checkbox(key="layer_cities").uncheck().run()
+    assert not at.exception
+    assert len(reads) == len(CATALOG.layers)
+
+
+def test_app__markup_in_a_layer_title_is_shown_literally(tmp_path, monkeypatch):
+    catalog = tmp_path / "catalog.toml"
+    hostile = "Oil [pipelines](javascript:alert(1)) <b>bold</b>"
+    catalog.write_text(CATALOG_PATH.read_text().replace('title = "Oil pipelines"', f'title = "{hostile}"'))
+    monkeypatch.setenv("CORRIDOR_ATLAS_CATALOG", str(catalog))
+    at = _run()
+    assert not at.exception
+    label = at.checkbox(key="layer_oil_pipelines").label
+    assert label == "Oil \\[pipelines\\]\\(javascript\\:alert\\(1\\)\\) \\<b\\>bold\\</b\\>"
