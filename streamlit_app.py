@@ -19,6 +19,8 @@ from layers.load import load_basemap_part, load_layer
 from layers.payload import PageJSON
 from layers.popup import FIELD_LABELS, format_value, safe_url
 from layers.render import MapView, basemap_payloads, build_map, layer_payload
+from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot
+from layers.standalone import embed_snippet
 
 st.set_page_config(page_title="Corridor Atlas", page_icon="🗺️", layout="wide")
 
@@ -182,6 +184,13 @@ def read_map_events(result: dict | None) -> None:
     """Take the view and the clicked feature from what the map returned."""
     if not result:
         return
+    bounds = result.get("bounds") or {}
+    south_west, north_east = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+    if south_west.get("lat") is not None and north_east.get("lat") is not None:
+        west, east = max(-180.0, float(south_west["lng"])), min(180.0, float(north_east["lng"]))
+        south, north = max(-85.0, float(south_west["lat"])), min(85.0, float(north_east["lat"]))
+        if west < east and south < north:
+            st.session_state["bounds"] = (west, south, east, north)
     center, zoom = result.get("center"), result.get("zoom")
     if center and zoom:
         st.session_state["view"] = MapView(lat=float(center["lat"]), lon=float(center["lng"]), zoom=float(zoom))
@@ -344,6 +353,57 @@ def visible_table(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...])
     )
 
 
+EXPORT_SIZES = ("1920x1080", "1280x720", "3840x2160", "1080x1080", "1200x1600")
+
+
+def export_panel(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...]) -> None:
+    """Export the view on screen (extent and visible layers) as PNG, SVG, PDF or HTML."""
+    st.markdown("**Export the view on screen**: the map's current extent and the layers that are on.")
+    left, right = st.columns(2)
+    title = left.text_input("Title", value="Kazakhstan–China infrastructure corridors", key="export_title")
+    subtitle = right.text_input("Subtitle", value="", key="export_subtitle")
+    fmt_col, size_col, dpi_col = st.columns(3)
+    fmt = fmt_col.selectbox("Format", ALL_FORMATS, format_func=str.upper, key="export_format")
+    size = size_col.selectbox("Size (pixels)", EXPORT_SIZES, key="export_size")
+    dpi = dpi_col.selectbox("DPI (text and line size)", (150, 96, 200, 300), key="export_dpi")
+    if st.button("Prepare export", key="export_go", disabled=not visible):
+        width, height = (int(v) for v in size.split("x"))
+        request = SnapshotRequest(
+            layers=visible,
+            format=fmt,
+            bbox=st.session_state.get("bounds") or data_bounds({lid: frames[lid] for lid in visible}),
+            width_px=width,
+            height_px=height,
+            dpi=dpi,
+            title=title,
+            subtitle=subtitle,
+        )
+        data = SnapshotData(
+            catalog=CATALOG,
+            frames=frames,
+            basemap_frames={p.id: basemap_frame(p.id, CATALOG_FILE, DATA_FOLDER) for p in CATALOG.basemap.parts},
+        )
+        try:
+            snapshot = make_snapshot(request, data)
+        except CorridorAtlasError as err:
+            st.session_state.pop("export", None)
+            st.error(plain(str(err)))
+        else:
+            name = f"corridor-atlas.{fmt}"
+            embed = embed_snippet(name, title=title, width_px=width, height_px=height) if fmt == "html" else ""
+            st.session_state["export"] = (name, snapshot.content, snapshot.mime, snapshot.caption, embed)
+    if "export" in st.session_state:
+        name, content, mime, caption, embed = st.session_state["export"]
+        st.download_button(
+            f"Download {name}", content, file_name=name, mime=mime, key="export_download", on_click="ignore"
+        )
+        st.markdown("Alt text (caption):")
+        st.code(caption, language=None, wrap_lines=True)
+        if embed:
+            st.markdown("Embed snippet for web pages and slide tools:")
+            st.code(embed, language="html")
+
+
 def main() -> None:
     """Lay out the page and wire widgets to the map and tables."""
     UrlState.seed()
@@ -376,7 +436,7 @@ def main() -> None:
             key=MAP_KEY,
             height=620,
             use_container_width=True,
-            returned_objects=["last_active_drawing", "center", "zoom"],
+            returned_objects=["last_active_drawing", "center", "zoom", "bounds"],
         )
     read_map_events(result)
     state = UrlState.current()
@@ -384,11 +444,13 @@ def main() -> None:
         details_panel(frames, state.feature)
     UrlState.write(state)
 
-    tab_metrics, tab_table = st.tabs(["Metrics", "Visible features"])
+    tab_metrics, tab_table, tab_export = st.tabs(["Metrics", "Visible features", "Export"])
     with tab_metrics:
         metrics_section(frames)
     with tab_table:
         visible_table(frames, visible)
+    with tab_export:
+        export_panel(frames, visible)
 
 
 main()

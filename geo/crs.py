@@ -9,9 +9,12 @@ from pyproj import CRS, Geod, Transformer
 __all__ = [
     "GEOD",
     "REGION_CRS",
+    "WEB_MERCATOR",
     "WGS84",
+    "from_mercator",
     "from_region",
     "local_aeqd",
+    "to_mercator",
     "to_region",
 ]
 
@@ -22,6 +25,10 @@ WGS84 = CRS.from_epsg(4326)
 #: meridians are true and scale errors stay under ~1 % between 30 N and 55 N, which is what buffers
 #: drawn across Kazakhstan and China need. Web Mercator would be ~30-40 % long here.
 REGION_CRS = CRS.from_proj4("+proj=eqdc +lat_1=35 +lat_2=50 +lat_0=42.5 +lon_0=85 +datum=WGS84 +units=m +no_defs")
+
+#: Web Mercator, the projection of the interactive map; static snapshots use it too, so an exported
+#: view looks like the view on screen. Never measure in it (lengths are 1/cos(lat) too long).
+WEB_MERCATOR = CRS.from_epsg(3857)
 
 #: The WGS84 ellipsoid for geodesic lengths, areas and distances.
 GEOD = Geod(ellps="WGS84")
@@ -54,3 +61,21 @@ def local_aeqd(lon: float, lat: float) -> CRS:
         Centre in degrees (WGS84).
     """
     return CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs")
+
+
+@lru_cache(maxsize=1)
+def _mercator_transformers() -> tuple[Transformer, Transformer]:
+    return (
+        Transformer.from_crs(WGS84, WEB_MERCATOR, always_xy=True),
+        Transformer.from_crs(WEB_MERCATOR, WGS84, always_xy=True),
+    )
+
+
+def to_mercator() -> Transformer:
+    """Return the shared lon/lat → Web Mercator transformer."""
+    return _mercator_transformers()[0]
+
+
+def from_mercator() -> Transformer:
+    """Return the shared Web Mercator → lon/lat transformer."""
+    return _mercator_transformers()[1]

@@ -7,12 +7,24 @@ from html import escape
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.template import Template
 
 from layers.payload import PageJSON, page_json
 
 __all__ = ["DataLayer", "Legend", "SafeLayerControl"]
+
+
+class _RawScript(Element):
+    """Script text placed in the page as it is: never compiled or evaluated as a Jinja template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:
+        """Return the text unchanged."""
+        return self._text
 
 
 class DataLayer(MacroElement):
@@ -97,6 +109,16 @@ class DataLayer(MacroElement):
         self.radius = float(radius)
         self.interactive = "true" if interactive else "false"
         self.attribution = page_json(escape(attribution))
+
+    def render(self, **kwargs: Any) -> None:
+        """Add this layer's script to the page as text.
+
+        branca's own render wraps every element's rendered script in a new template and renders
+        the page through it again; layer data must not take that second pass (nor pay for
+        compiling megabytes as a template).
+        """
+        script = self._template.module.__dict__["script"](self, kwargs)
+        self.get_root().script.add_child(_RawScript(script), name=self.get_name())
 
 
 class Legend(MacroElement):

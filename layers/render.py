@@ -14,7 +14,7 @@ import xyzservices.providers as xyz
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
 from layers.elements import DataLayer, Legend, SafeLayerControl
-from layers.payload import PageJSON, feature_collection, page_json
+from layers.payload import PageJSON, feature_collection
 from layers.popup import popup_html, tooltip_html
 from layers.style import swatch_svg
 
@@ -25,7 +25,6 @@ __all__ = [
     "MapView",
     "basemap_payloads",
     "build_map",
-    "layer_collection",
     "layer_payload",
 ]
 
@@ -73,7 +72,21 @@ PAGE_CSS = """
 """
 
 
-def layer_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+#: Zoom from which labels of low-ranked features (e.g. smaller cities) appear.
+DETAIL_LABEL_ZOOM = 6
+
+
+def _label_zoom(spec: LayerSpec, record: Mapping[str, Any]) -> int:
+    if spec.label_rank is None:
+        return 0
+    rank = record.get(spec.label_rank)
+    try:
+        return 0 if float(rank) >= spec.label_rank_min else DETAIL_LABEL_ZOOM
+    except (TypeError, ValueError):
+        return DETAIL_LABEL_ZOOM
+
+
+def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
     """The FeatureCollection a layer ships to the page: geometry, id, and prepared HTML only.
 
     Parameters
@@ -95,28 +108,9 @@ def layer_collection(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
     return feature_collection(gdf, properties)
 
 
-#: Zoom from which labels of low-ranked features (e.g. smaller cities) appear.
-DETAIL_LABEL_ZOOM = 6
-
-
-def _label_zoom(spec: LayerSpec, record: Mapping[str, Any]) -> int:
-    if spec.label_rank is None:
-        return 0
-    rank = record.get(spec.label_rank)
-    try:
-        return 0 if float(rank) >= spec.label_rank_min else DETAIL_LABEL_ZOOM
-    except (TypeError, ValueError):
-        return DETAIL_LABEL_ZOOM
-
-
-def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
-    """A layer's page data: :func:`layer_collection` serialised by :func:`page_json`."""
-    return page_json(layer_collection(spec, gdf))
-
-
 def basemap_payloads(basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, PageJSON]:
     """Page data of each basemap part (geometry only), keyed by part id; missing parts are left out."""
-    return {part.id: page_json(feature_collection(frames[part.id], {})) for part in basemap.parts if part.id in frames}
+    return {part.id: feature_collection(frames[part.id], {}) for part in basemap.parts if part.id in frames}
 
 
 def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON]) -> folium.FeatureGroup:

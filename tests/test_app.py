@@ -124,3 +124,23 @@ def test_app__markup_in_a_layer_title_is_shown_literally(tmp_path, monkeypatch):
     assert not at.exception
     label = at.checkbox(key="layer_oil_pipelines").label
     assert label == "Oil \\[pipelines\\]\\(javascript\\:alert\\(1\\)\\) \\<b\\>bold\\</b\\>"
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "html"])
+def test_app__exports_the_view_on_screen(fmt):
+    at = _run()
+    at.checkbox(key="layer_cities").uncheck().run()
+    at.session_state["bounds"] = (68.0, 39.0, 85.0, 49.0)
+    at.text_input(key="export_title").input("Pipelines <b>2015</b>").run()
+    at.selectbox(key="export_format").select(fmt).run()
+    at.button(key="export_go").click().run()
+    assert not at.exception and not at.error
+    name, content, _mime, caption, embed = at.session_state["export"]
+    assert name == f"corridor-atlas.{fmt}"
+    magic = {"png": b"\x89PNG", "svg": b"<?xml", "html": b"<!DOCTYPE html>"}[fmt]
+    assert content.startswith(magic)
+    assert "Oil pipelines" in caption and "Cities" not in caption
+    assert "39.0°N to 49.0°N" in caption  # the on-screen extent, widened to 16:9
+    if fmt == "html":
+        assert embed.startswith('<iframe src="corridor-atlas.html" title="Pipelines &lt;b&gt;2015&lt;/b&gt;"')
+        assert b"Pipelines \\u003cb\\u003e2015" in content

@@ -189,3 +189,25 @@ def test_app__shared_link_reopens_the_same_layers(page, app_url):
     assert _wait_for_count(frame, expected) == expected
     assert page.get_by_role("checkbox", name="Oil pipelines").is_checked() is False
     assert _outside(page.requests) == []
+
+
+def test_html_snapshot__draws_its_features_offline_with_title_and_legend(page, tmp_path):
+    from layers.snapshot import SnapshotData, SnapshotRequest, write_snapshot
+
+    data = SnapshotData(
+        catalog=CATALOG,
+        frames={spec.id: load_layer(spec) for spec in CATALOG.layers},
+        basemap_frames={part.id: load_basemap_part(part) for part in CATALOG.basemap.parts},
+    )
+    chosen = ("gas_pipelines", "rail_corridors", "khorgos")
+    request = SnapshotRequest(
+        layers=chosen, format="html", fit=chosen, title="Gas and rail", subtitle="<i>not markup</i>"
+    )
+    path = write_snapshot(request, data, tmp_path / "deck-map.html")[0]
+    page.goto(path.as_uri())
+    page.wait_for_selector("path.leaflet-interactive")
+    assert _drawn(page) == _expected_paths(chosen)
+    assert page.locator(".ca-title-main").inner_text() == "Gas and rail"
+    assert page.locator(".ca-title-sub").inner_text() == "<i>not markup</i>"
+    assert page.locator(".ca-legend-row:visible").count() == len(chosen)
+    assert [u for u in page.requests if not u.startswith("data:")] == [path.as_uri()]

@@ -1,0 +1,113 @@
+"""Self-contained HTML snapshots: data, Leaflet and styles inlined, a fixed view, byte-reproducible."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from layers.catalog import Basemap, LayerSpec
+from layers.payload import PageJSON, page_json
+from layers.render import build_map
+from layers.static import MapText
+from layers.view import View
+
+__all__ = ["TitleBox", "embed_snippet", "standalone_html"]
+
+
+class TitleBox(MacroElement):
+    """A title and subtitle box in the map's top-left corner (text set as text, never as HTML)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var box = L.control({position: "topleft"});
+            box.onAdd = function () {
+                var div = L.DomUtil.create("div", "ca-title");
+                var title = L.DomUtil.create("div", "ca-title-main", div);
+                title.textContent = {{ this.title }};
+                var subtitle = L.DomUtil.create("div", "ca-title-sub", div);
+                subtitle.textContent = {{ this.subtitle }};
+                return div;
+            };
+            box.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, subtitle: str = "") -> None:
+        super().__init__()
+        self._name = "TitleBox"
+        self.title = page_json(title)
+        self.subtitle = page_json(subtitle)
+
+
+_TITLE_CSS = """
+<style>
+.ca-title { background: rgba(255,255,255,.9); padding: 6px 10px; border-radius: 4px; max-width: 60vw;
+            box-shadow: 0 1px 4px rgba(0,0,0,.3); }
+.ca-title-main { font-size: 17px; font-weight: 700; }
+.ca-title-sub { font-size: 13px; color: #333; }
+.ca-title-sub:empty { display: none; }
+</style>
+"""
+
+
+def _renumber(element: Element, counter: list[int]) -> None:
+    """Give every element a sequential id, so the same map always renders the same bytes."""
+    counter[0] += 1
+    element._id = f"{counter[0]:08x}"
+    for child in list(element._children.values()):
+        _renumber(child, counter)
+
+
+def standalone_html(
+    view: View,
+    layers: Sequence[tuple[LayerSpec, PageJSON]],
+    *,
+    basemap: Basemap,
+    basemap_parts: Mapping[str, PageJSON],
+    text: MapText,
+) -> str:
+    """One HTML document that opens offline on the view's extent, with legend and title.
+
+    Parameters
+    ----------
+    view
+        The extent the page opens on (fitted to whatever size the page or iframe has).
+    layers
+        The layers to show, all visible, with their page data.
+    basemap, basemap_parts
+        The offline basemap and its page data.
+    text
+        Title, subtitle and attribution.
+    """
+    fmap = build_map(
+        layers,
+        basemap=basemap,
+        basemap_parts=basemap_parts,
+        visible={spec.id for spec, _ in layers},
+        view=None,
+        fit=view.lonlat_bounds,
+        attribution=text.attribution,
+    )
+    fmap.options["zoomSnap"] = 0  # open exactly on the extent, not on a rounded zoom
+    root = fmap.get_root()
+    root.title = escape(text.title or "Corridor Atlas map")
+    root.header.add_child(Element(_TITLE_CSS), name="corridor_atlas_title_css")
+    if text.title or text.subtitle:
+        TitleBox(text.title, text.subtitle).add_to(fmap)
+    _renumber(root, [0])
+    return root.render()
+
+
+def embed_snippet(file_name: str, *, title: str, width_px: int, height_px: int) -> str:
+    """An ``<iframe>`` that embeds an exported HTML snapshot in a page or a slide tool."""
+    return (
+        f'<iframe src="{escape(file_name, quote=True)}" title="{escape(title or "Corridor Atlas map", quote=True)}" '
+        f'width="{int(width_px)}" height="{int(height_px)}" style="border:0" loading="lazy"></iframe>'
+    )
