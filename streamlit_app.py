@@ -362,10 +362,21 @@ def export_panel(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...]) 
     left, right = st.columns(2)
     title = left.text_input("Title", value="Kazakhstan–China infrastructure corridors", key="export_title")
     subtitle = right.text_input("Subtitle", value="", key="export_subtitle")
-    fmt_col, size_col, dpi_col = st.columns(3)
+    fmt_col, size_col, dpi_col, tiles_col = st.columns(4)
     fmt = fmt_col.selectbox("Format", ALL_FORMATS, format_func=str.upper, key="export_format")
     size = size_col.selectbox("Size (pixels)", EXPORT_SIZES, key="export_size")
     dpi = dpi_col.selectbox("DPI (text and line size)", (150, 96, 200, 300), key="export_dpi")
+    tiles = tiles_col.selectbox(
+        "Background",
+        (None, "osm", "imagery"),
+        format_func=lambda v: {
+            None: "Offline basemap",
+            "osm": "OpenStreetMap (online)",
+            "imagery": "Esri imagery (online)",
+        }[v],
+        key="export_tiles",
+        help="Online backgrounds need the internet; PNG, SVG and PDF only.",
+    )
     if st.button("Prepare export", key="export_go", disabled=not visible):
         width, height = (int(v) for v in size.split("x"))
         request = SnapshotRequest(
@@ -377,6 +388,7 @@ def export_panel(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...]) 
             dpi=dpi,
             title=title,
             subtitle=subtitle,
+            tiles=tiles if fmt != "html" else None,
         )
         data = SnapshotData(
             catalog=CATALOG,
