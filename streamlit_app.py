@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.borders import border_crossings
+from geo.corridor import CorridorReport, corridor_report, distance_to_nearest_km
 from geo.errors import CorridorAtlasError
-from geo.summary import feature_table, investments, km_by_country
+from geo.filters import feature_mask, year_range
+from geo.network import Network, Route, build_network, shortest_route
+from geo.schema import STATUSES
+from geo.search import search_features
+from geo.summary import feature_table, figures_table, investments, km_by_country
 from layers.catalog import CATALOG_PATH, DATA_DIR, GROUPS, Catalog, CatalogError, LayerSpec, load_catalog
 from layers.load import load_basemap_part, load_layer
 from layers.payload import PageJSON
 from layers.popup import FIELD_LABELS, format_value, safe_url
-from layers.render import MapView, basemap_payloads, build_map, layer_payload
+from layers.render import MapView, Overlay, basemap_payloads, build_map, layer_payload, overlay_payload
 from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot
 from layers.standalone import embed_snippet
 
@@ -109,26 +117,210 @@ def loaded_layers() -> tuple[dict[str, gpd.GeoDataFrame], dict[str, str]]:
     return frames, errors
 
 
+# --- analysis: filters, corridor, route (cached by their arguments) -------------------------------
+
+
+def layer_ids(geometry: str) -> tuple[str, ...]:
+    """Catalog layers of one geometry kind (``line`` or ``point``)."""
+    return tuple(spec.id for spec in CATALOG.layers if spec.geometry == geometry)
+
+
+@st.cache_data(show_spinner=False)
+def filtered_frame(
+    layer_id: str, statuses: tuple[str, ...], year: int | None, catalog_file: str, data_folder: str
+) -> gpd.GeoDataFrame:
+    """A layer's features that pass the status and year filters."""
+    gdf = layer_frame(layer_id, catalog_file, data_folder)
+    return gdf[feature_mask(gdf, statuses=statuses, year=year)]
+
+
+@st.cache_data(show_spinner=False)
+def filtered_page_data(
+    layer_id: str, statuses: tuple[str, ...], year: int | None, catalog_file: str, data_folder: str
+) -> PageJSON:
+    """Page data of a filtered layer (serialised once per filter setting)."""
+    spec = catalog(catalog_file, data_folder).get(layer_id)
+    return layer_payload(spec, filtered_frame(layer_id, statuses, year, catalog_file, data_folder))
+
+
+def points_of(frames: dict[str, gpd.GeoDataFrame], ids: Sequence[str]) -> gpd.GeoDataFrame:
+    """Point features of several layers in one frame, with their ``layer``."""
+    parts = [frames[i].assign(layer=i) for i in ids if i in frames and len(frames[i])]
+    if not parts:
+        return gpd.GeoDataFrame({"name": [], "layer": [], "kind": []}, geometry=[], crs=4326)
+    return gpd.GeoDataFrame(pd.concat(parts), crs=4326)
+
+
+def crossing_places(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Places that name border crossings: cities and border posts."""
+    return points[(points["kind"] == "city") | points["kind"].str.contains("crossing")]
+
+
+@st.cache_resource(show_spinner=False)
+def rail_network(catalog_file: str, data_folder: str) -> Network:
+    """The routable rail network (built once; read-only afterwards)."""
+    return build_network(layer_frame("rail_corridors", catalog_file, data_folder))
+
+
+def all_frames(catalog_file: str, data_folder: str) -> dict[str, gpd.GeoDataFrame]:
+    """Every loadable layer, unfiltered."""
+    frames = {}
+    for spec in catalog(catalog_file, data_folder).layers:
+        try:
+            frames[spec.id] = layer_frame(spec.id, catalog_file, data_folder)
+        except CorridorAtlasError:
+            continue
+    return frames
+
+
+def corridor_lines(corridor: str, frames: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """The lines a corridor choice stands for: a whole line layer (``layer:<id>``) or one feature."""
+    if corridor.startswith("layer:"):
+        return frames[corridor.removeprefix("layer:")]
+    for layer_id in layer_ids("line"):
+        if layer_id in frames and corridor in frames[layer_id].index:
+            return frames[layer_id].loc[[corridor]]
+    raise KeyError(corridor)
+
+
+@st.cache_data(show_spinner=False)
+def corridor_analysis(corridor: str, km: int, catalog_file: str, data_folder: str) -> CorridorReport:
+    """Buffer, facilities inside, km per country and border crossings of a corridor."""
+    frames = all_frames(catalog_file, data_folder)
+    points = points_of(frames, layer_ids("point"))
+    countries = basemap_frame("countries", catalog_file, data_folder)
+    lines = corridor_lines(corridor, frames)
+    return corridor_report(lines, points, countries, float(km), places=crossing_places(points))
+
+
+@st.cache_data(show_spinner=False)
+def route_analysis(
+    origin: str, destination: str, catalog_file: str, data_folder: str
+) -> tuple[Route, pd.DataFrame, pd.DataFrame]:
+    """Shortest rail route between two places, the borders it crosses and the places it passes."""
+    frames = all_frames(catalog_file, data_folder)
+    points = points_of(frames, layer_ids("point"))
+    ends = []
+    for place_id in (origin, destination):
+        row = points.loc[place_id]
+        ends.append((str(row["name"]), row.geometry.x, row.geometry.y))
+    route = shortest_route(rail_network(catalog_file, data_folder), ends[0], ends[1])
+    countries = basemap_frame("countries", catalog_file, data_folder)
+    crossings = pd.DataFrame(
+        [
+            {
+                "from": c.from_country,
+                "to": c.to_country,
+                "near": c.place,
+                "lon": round(c.lon, 4),
+                "lat": round(c.lat, 4),
+            }
+            for c in border_crossings(route.geometry, countries, places=crossing_places(points))
+        ],
+        columns=["from", "to", "near", "lon", "lat"],
+    )
+    along = gpd.GeoDataFrame({"name": ["route"]}, geometry=[route.geometry], index=["route"], crs=4326)
+    near = distance_to_nearest_km(points, along)
+    passed = points.join(near)[lambda t: t["distance_km"] <= 10.0].copy()
+    passed["along_km"] = [route.geometry.project(g) for g in passed.geometry]
+    via = passed.sort_values("along_km")[["name", "layer", "distance_km"]].reset_index(drop=True)
+    return route, crossings, via
+
+
+def analysis_overlays() -> list[Overlay]:
+    """The corridor buffer and the route, when chosen, as map overlays."""
+    overlays: list[Overlay] = []
+    corridor, km = st.session_state.get("corridor"), st.session_state.get("corridor_km") or 50
+    if corridor and "buffer" in CATALOG.analysis:
+        try:
+            report = corridor_analysis(corridor, int(km), CATALOG_FILE, DATA_FOLDER)
+        except (CorridorAtlasError, KeyError):
+            report = None
+        if report is not None:
+            title, style = CATALOG.analysis["buffer"]
+            label = f"{title} ({km:g} km)"
+            overlays.append(
+                Overlay(label, overlay_payload(report.buffer, [f"{label} around {corridor}"]), style, "polygon")
+            )
+    origin, destination = st.session_state.get("route_from"), st.session_state.get("route_to")
+    if origin and destination and origin != destination and "route" in CATALOG.analysis:
+        try:
+            route, _, _ = route_analysis(origin, destination, CATALOG_FILE, DATA_FOLDER)
+        except (CorridorAtlasError, KeyError):
+            route = None
+        if route is not None:
+            title, style = CATALOG.analysis["route"]
+            label = f"{title} ({route.length_km:,.0f} km)"
+            path = gpd.GeoDataFrame(geometry=[route.geometry], crs=4326)
+            tip = f"{route.origin} → {route.destination}: {route.length_km:,.0f} km"
+            overlays.append(Overlay(label, overlay_payload(path, [tip]), style, "line"))
+    return overlays
+
+
 # --- session and URL state: the one accessor ----------------------------------------------------
+
+
+def _csv(allowed: Sequence[str]) -> Callable[[str], list[str]]:
+    def parse(text: str) -> list[str]:
+        values = [v for v in text.split(",") if v in allowed]
+        if not values:
+            raise ValueError(text)
+        return values
+
+    return parse
+
+
+def _parse_view(text: str) -> MapView:
+    lat, lon, zoom = (float(v) for v in text.split(","))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= zoom <= 18):
+        raise ValueError(text)
+    return MapView(lat=lat, lon=lon, zoom=zoom)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One piece of state kept in both session state (``key``) and the URL (``url``)."""
+
+    url: str
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    dump: Callable[[Any], str]
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("view", "view", None, _parse_view, lambda v: f"{v.lat:.4f},{v.lon:.4f},{v.zoom:g}"),
+    Param("feature", "feature", None, str, str),
+    Param("status", "f_status", list(STATUSES), _csv(STATUSES), ",".join),
+    Param("sector", "f_sector", list(GROUPS), _csv(GROUPS), ",".join),
+    Param("year", "f_year", None, int, str),
+    Param("corridor", "corridor", None, str, str),
+    Param("km", "corridor_km", 50, int, str),
+    Param("from", "route_from", None, str, str),
+    Param("to", "route_to", None, str, str),
+)
 
 
 @dataclass(frozen=True)
 class AppState:
-    """What the URL holds: visible layers, map view and selected feature."""
+    """What the URL holds: visible layers, map view, selection, filters, corridor and route."""
 
     visible: tuple[str, ...]
     view: MapView | None
     feature: str | None
+    statuses: tuple[str, ...]
+    sectors: tuple[str, ...]
+    year: int | None
 
 
 class UrlState:
     """Reads the URL once per session into session state, and writes session state back to the URL."""
 
-    LAYERS, VIEW, FEATURE = "layers", "view", "feature"
+    LAYERS = "layers"
 
     @staticmethod
     def seed() -> None:
-        """On a session's first run, set each toggle and the view from the URL (or the defaults)."""
+        """On a session's first run, set every widget's state from the URL (or the defaults)."""
         if st.session_state.get("_seeded"):
             return
         params = st.query_params
@@ -136,40 +328,45 @@ class UrlState:
         wanted = set(requested.split(",")) if requested is not None else None
         for spec in CATALOG.layers:
             st.session_state[spec.widget_key] = spec.visible if wanted is None else spec.id in wanted
-        view = UrlState._parse_view(params.get(UrlState.VIEW))  # None: open on all the data
-        st.session_state["view"] = view
-        st.session_state["opening_view"] = view
-        st.session_state["feature"] = params.get(UrlState.FEATURE)
+        for param in PARAMS:
+            value = param.default
+            if param.url in params:
+                try:
+                    value = param.parse(params[param.url])
+                except ValueError:
+                    value = param.default  # a mangled parameter is ignored, not fatal
+            st.session_state[param.key] = value
+        st.session_state["opening_view"] = st.session_state["view"]
         st.session_state["_seeded"] = True
-
-    @staticmethod
-    def _parse_view(text: str | None) -> MapView | None:
-        if not text:
-            return None
-        try:
-            lat, lon, zoom = (float(v) for v in text.split(","))
-        except ValueError:
-            return None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= zoom <= 18):
-            return None
-        return MapView(lat=lat, lon=lon, zoom=zoom)
 
     @staticmethod
     def current() -> AppState:
         """The state as the widgets and the map last left it."""
-        visible = tuple(spec.id for spec in CATALOG.layers if st.session_state.get(spec.widget_key))
-        return AppState(visible=visible, view=st.session_state["view"], feature=st.session_state.get("feature"))
+        ss = st.session_state
+        visible = tuple(spec.id for spec in CATALOG.layers if ss.get(spec.widget_key))
+        return AppState(
+            visible=visible,
+            view=ss["view"],
+            feature=ss.get("feature"),
+            statuses=tuple(ss["f_status"]),
+            sectors=tuple(ss["f_sector"]),
+            year=ss.get("f_year"),
+        )
 
     @staticmethod
-    def write(state: AppState) -> None:
-        """Mirror the state into the URL, touching only parameters that changed."""
-        wanted = {UrlState.LAYERS: ",".join(state.visible)}
-        if state.view is not None:
-            wanted[UrlState.VIEW] = f"{state.view.lat:.4f},{state.view.lon:.4f},{state.view.zoom:g}"
-        if state.feature:
-            wanted[UrlState.FEATURE] = state.feature
-        elif UrlState.FEATURE in st.query_params:
-            del st.query_params[UrlState.FEATURE]
+    def write() -> None:
+        """Mirror session state into the URL, leaving out values equal to their defaults."""
+        ss = st.session_state
+        layers = ",".join(spec.id for spec in CATALOG.layers if ss.get(spec.widget_key))
+        wanted = {UrlState.LAYERS: layers}
+        for param in PARAMS:
+            value = ss.get(param.key)
+            if param.key == "f_year" and value == ss.get("_year_max"):
+                continue  # the latest year is no filter at all
+            if value is not None and value != param.default:
+                wanted[param.url] = param.dump(value)
+        for key in [k for k in st.query_params if k not in wanted]:
+            del st.query_params[key]
         for key, value in wanted.items():
             if st.query_params.get(key) != value:
                 st.query_params[key] = value
@@ -204,7 +401,7 @@ def read_map_events(result: dict | None) -> None:
 # --- page sections ------------------------------------------------------------------------------
 
 
-def sidebar(errors: dict[str, str]) -> None:
+def sidebar(errors: dict[str, str], frames: dict[str, gpd.GeoDataFrame]) -> None:
     """Layer toggles by group; a layer whose file is broken is shown disabled with its error."""
     st.sidebar.title("Corridor Atlas")
     st.sidebar.caption("Kazakhstan–China infrastructure corridors")
@@ -221,11 +418,67 @@ def sidebar(errors: dict[str, str]) -> None:
                 disabled=spec.id in errors,
                 help=errors.get(spec.id),
             )
+    filters_and_search(frames)
     st.sidebar.divider()
     st.sidebar.caption(
         "Basemap: Natural Earth 1:10m (works offline). Online base layers: © OpenStreetMap "
         "contributors; Esri World Imagery. " + DATA_CREDIT
     )
+
+
+def go_to_search_result() -> None:
+    """Zoom to the chosen search result, switch its layer on and open its details."""
+    picked = st.session_state.get("q_pick")
+    frames, _ = loaded_layers()
+    found = find_feature(frames, picked) if picked else None
+    if found is None:
+        return
+    spec, row = found
+    st.session_state[spec.widget_key] = True
+    centre = row.geometry.centroid if row.geometry.geom_type != "Point" else row.geometry
+    zoom = 9.0 if row.geometry.geom_type == "Point" else 6.0
+    st.session_state["feature"] = picked
+    st.session_state["view"] = st.session_state["opening_view"] = MapView(lat=centre.y, lon=centre.x, zoom=zoom)
+
+
+def filters_and_search(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Status, sector and year filters (the timeline), and search by name or alias."""
+    st.sidebar.subheader("Filters")
+    st.sidebar.multiselect("Status", STATUSES, key="f_status", on_change=keep_view_on_toggle)
+    st.sidebar.multiselect("Sector", GROUPS, key="f_sector", on_change=keep_view_on_toggle)
+    if frames:
+        first, last = year_range(frames.values())
+        chosen = st.session_state.get("f_year")
+        st.session_state["f_year"] = last if chosen is None else min(max(int(chosen), first), last)
+        st.session_state["_year_max"] = last
+        st.sidebar.slider(
+            "Network as it stood in",
+            min_value=first,
+            max_value=last,
+            key="f_year",
+            on_change=keep_view_on_toggle,
+            help="Features opened or agreed after this year are hidden; cities always show.",
+        )
+    st.sidebar.subheader("Search")
+    query = st.sidebar.text_input("Name or alias", key="q", placeholder="Khorgos, Druzhba, 霍尔果斯 …")
+    if query:
+        hits = search_features(frames, query, limit=15)
+        if hits.empty:
+            st.sidebar.caption("No match.")
+        else:
+            labels = {
+                row.feature_id: f"{row.name} · {row.matched} ({CATALOG.get(row.layer).title})"
+                for row in hits.itertuples()
+            }
+            st.sidebar.selectbox(
+                "Results",
+                list(labels),
+                index=None,
+                format_func=lambda fid: labels[fid],
+                key="q_pick",
+                on_change=go_to_search_result,
+                placeholder=f"{len(labels)} match(es): pick one to zoom to it",
+            )
 
 
 def find_feature(frames: dict[str, gpd.GeoDataFrame], feature_id: str) -> tuple[LayerSpec, pd.Series] | None:
@@ -284,19 +537,19 @@ def details_panel(frames: dict[str, gpd.GeoDataFrame], feature_id: str | None) -
 
 
 @st.cache_data(show_spinner=False)
-def pipeline_km(catalog_file: str, data_folder: str) -> pd.DataFrame:
-    """Geodesic km of oil and gas pipeline per country (computed once)."""
+def pipeline_km(statuses: tuple[str, ...], year: int | None, catalog_file: str, data_folder: str) -> pd.DataFrame:
+    """Geodesic km of oil and gas pipeline per country, for the features the filters show."""
     ids = {"oil": "oil_pipelines", "gas": "gas_pipelines"}
-    lines = {label: layer_frame(lid, catalog_file, data_folder) for label, lid in ids.items()}
+    lines = {label: filtered_frame(lid, statuses, year, catalog_file, data_folder) for label, lid in ids.items()}
     countries = basemap_frame("countries", catalog_file, data_folder)
     return km_by_country(lines, countries, country_field="sovereign")
 
 
-def metrics_section(frames: dict[str, gpd.GeoDataFrame]) -> None:
+def metrics_section(frames: dict[str, gpd.GeoDataFrame], state: AppState) -> None:
     """Pipeline km by country, facility counts and investment figures with their sources."""
     table = None
     try:
-        table = pipeline_km(CATALOG_FILE, DATA_FOLDER)
+        table = pipeline_km(state.statuses, state.year, CATALOG_FILE, DATA_FOLDER)
     except CorridorAtlasError as err:
         st.error(plain(f"Pipeline lengths by country are unavailable: {err}"))
     cols = st.columns(4)
@@ -350,6 +603,196 @@ def visible_table(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...])
         hide_index=True,
         width="stretch",
         column_config={"length_km": st.column_config.NumberColumn("length_km (geodesic)", format="%.0f")},
+    )
+
+
+def _download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
+
+
+def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Pick a corridor and a distance: facilities inside, km per country, border crossings."""
+    options: list[str] = [f"layer:{lid}" for lid in layer_ids("line") if lid in frames]
+    names = {f"layer:{lid}": f"All {CATALOG.get(lid).title.lower()}" for lid in layer_ids("line")}
+    for lid in layer_ids("line"):
+        if lid in frames:
+            for fid, name in frames[lid]["name"].items():
+                options.append(fid)
+                names[fid] = str(name)
+    left, right = st.columns([3, 1])
+    left.selectbox(
+        "Corridor",
+        options,
+        index=None,
+        format_func=lambda o: names.get(o, o),
+        key="corridor",
+        on_change=keep_view_on_toggle,
+        placeholder="Choose a pipeline, a rail line or a whole layer",
+    )
+    right.number_input(
+        "Distance, km", min_value=1, max_value=500, step=5, key="corridor_km", on_change=keep_view_on_toggle
+    )
+    corridor = st.session_state.get("corridor")
+    if not corridor:
+        st.caption("The buffer is drawn in an equidistant conic fitted to the region; distances are geodesic.")
+        return
+    try:
+        report = corridor_analysis(corridor, int(st.session_state["corridor_km"]), CATALOG_FILE, DATA_FOLDER)
+    except (CorridorAtlasError, KeyError) as err:
+        st.error(plain(f"Corridor analysis failed: {err}"))
+        return
+    a, b, c = st.columns(3)
+    a.metric("Facilities and cities within", len(report.facilities))
+    b.metric("Corridor length, km (geodesic)", f"{report.length_by_country['length_km'].sum():,.0f}")
+    c.metric("Border crossings", len(report.crossings))
+    inside = report.facilities.reset_index()[["feature_id", "name", "layer", "kind", "distance_km", "nearest_line"]]
+    st.markdown("**Within the corridor** (distance to the nearest line, geodesic)")
+    st.dataframe(inside.round({"distance_km": 1}), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Length per country**")
+        st.dataframe(report.length_by_country.round(1), hide_index=True, width="stretch")
+    with right:
+        st.markdown("**Border crossings**")
+        crossings = pd.DataFrame(
+            [
+                {"line": names.get(lid, lid), "from": c.from_country, "to": c.to_country, "near": c.place}
+                for lid, c in report.crossings
+            ],
+            columns=["line", "from", "to", "near"],
+        )
+        st.dataframe(crossings, hide_index=True, width="stretch")
+    points = gpd.GeoDataFrame(inside.merge(frames_points_geometry(frames), on="feature_id"), crs=4326)
+    features = pd.concat([report.buffer.assign(name=f"{report.distance_km:g} km buffer"), points], ignore_index=True)
+    d1, d2 = st.columns(2)
+    with d1:
+        _download("Download table (CSV)", inside.to_csv(index=False), "corridor.csv", "text/csv", "dl_corridor_csv")
+    with d2:
+        geojson = gpd.GeoDataFrame(features, crs=4326).to_json(drop_id=True)
+        _download(
+            "Download buffer and facilities (GeoJSON)",
+            geojson,
+            "corridor.geojson",
+            "application/geo+json",
+            "dl_corridor_geojson",
+        )
+
+
+def frames_points_geometry(frames: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """``feature_id`` → geometry of every point feature (for joining onto result tables)."""
+    points = points_of(frames, layer_ids("point"))
+    return pd.DataFrame({"feature_id": points.index, "geometry": points.geometry.to_numpy()})
+
+
+def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Shortest rail route between two places, with the borders crossed and places passed."""
+    points = points_of(frames, layer_ids("point"))
+    names = {
+        fid: f"{name} ({CATALOG.get(layer).title})"
+        for fid, name, layer in zip(points.index, points["name"], points["layer"], strict=True)
+    }
+    left, right = st.columns(2)
+    for col, key, label in ((left, "route_from", "From"), (right, "route_to", "To")):
+        col.selectbox(
+            label,
+            list(names),
+            index=None,
+            format_func=lambda fid: names.get(fid, fid),
+            key=key,
+            on_change=keep_view_on_toggle,
+            placeholder="A station, port, facility or city",
+        )
+    network = rail_network(CATALOG_FILE, DATA_FOLDER)
+    st.caption(
+        f"Rail network: {network.graph.number_of_nodes():,} nodes, {network.graph.number_of_edges():,} segments, "
+        f"{len(network.components)} connected component(s), {network.snapped} line end(s) snapped."
+    )
+    origin, destination = st.session_state.get("route_from"), st.session_state.get("route_to")
+    if not (origin and destination):
+        return
+    if origin == destination:
+        st.warning("Choose two different places.")
+        return
+    try:
+        route, crossings, via = route_analysis(origin, destination, CATALOG_FILE, DATA_FOLDER)
+    except (CorridorAtlasError, KeyError) as err:
+        st.error(plain(str(err)))
+        return
+    a, b, c = st.columns(3)
+    a.metric("Route length, km", f"{route.length_km:,.0f}")
+    b.metric("Along the rail network, km", f"{route.network_km:,.0f}")
+    c.metric("Border crossings", len(crossings))
+    st.caption(f"Joining legs: {route.access_km[0]:.1f} km at the start, {route.access_km[1]:.1f} km at the end.")
+    lines = all_frames(CATALOG_FILE, DATA_FOLDER).get("rail_corridors")
+    sequence = [str(lines.loc[i, "name"]) if lines is not None and i in lines.index else i for i in route.line_ids]
+    st.markdown("**Lines followed**")
+    st.dataframe(pd.DataFrame({"line": sequence}), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Border crossings**")
+        st.dataframe(crossings, hide_index=True, width="stretch")
+    with right:
+        st.markdown("**Places passed** (within 10 km)")
+        st.dataframe(via.round({"distance_km": 1}), hide_index=True, width="stretch")
+    path = gpd.GeoDataFrame(
+        {"from": [route.origin], "to": [route.destination], "length_km": [round(route.length_km, 1)]},
+        geometry=[route.geometry],
+        crs=4326,
+    )
+    _download(
+        "Download route (GeoJSON)", path.to_json(drop_id=True), "route.geojson", "application/geo+json", "dl_route"
+    )
+
+
+def charts_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Investments and capacities over time and by sector; every mark links to its source."""
+    import altair as alt
+
+    figures = figures_table(frames, {spec.id: spec.group for spec in CATALOG.layers})
+    if figures.empty:
+        st.caption("No investment or capacity figures among the features shown.")
+        return
+    figures = figures.assign(year=figures["year"].astype("float"))
+    tooltip = ["name:N", "year:Q", "value:Q", "unit:N", "status:N", "source:N"]
+    invest = figures[figures["metric"] == "investment"]
+    st.markdown("**Published investment by year and sector** (US$ million; click a bar to open its source)")
+    st.altair_chart(
+        alt.Chart(invest)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Year"),
+            y=alt.Y("sum(value):Q", title="US$ million"),
+            color=alt.Color(
+                "sector:N", scale=alt.Scale(domain=list(GROUPS), range=["#D55E00", "#0072B2", "#CC79A7", "#999999"])
+            ),
+            tooltip=tooltip,
+            href="source_url:N",
+        ),
+        width="stretch",
+    )
+    capacity = figures[figures["metric"] == "capacity"]
+    st.markdown("**Capacities over time** (one panel per unit; click a point to open its source)")
+    st.altair_chart(
+        alt.Chart(capacity)
+        .mark_circle(size=110)
+        .encode(
+            x=alt.X("year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
+            y=alt.Y("value:Q", title="Capacity"),
+            color=alt.Color(
+                "sector:N", scale=alt.Scale(domain=list(GROUPS), range=["#D55E00", "#0072B2", "#CC79A7", "#999999"])
+            ),
+            tooltip=tooltip,
+            href="source_url:N",
+        )
+        .properties(height=140)
+        .facet(row=alt.Row("unit:N", title=None))
+        .resolve_scale(y="independent"),
+    )
+    st.dataframe(
+        figures[["name", "sector", "year", "metric", "value", "unit", "source", "source_url"]],
+        hide_index=True,
+        width="stretch",
+        column_config={"source_url": st.column_config.LinkColumn("link")},
     )
 
 
@@ -420,7 +863,7 @@ def main() -> None:
     """Lay out the page and wire widgets to the map and tables."""
     UrlState.seed()
     frames, errors = loaded_layers()
-    sidebar(errors)
+    sidebar(errors, frames)
     for message in errors.values():
         st.error(plain(message))
     base, base_problems = basemap_page_data(CATALOG_FILE, DATA_FOLDER)
@@ -428,9 +871,13 @@ def main() -> None:
         st.warning(plain(message))
 
     state = UrlState.current()
-    visible = tuple(lid for lid in state.visible if lid in frames)
+    sectors = set(state.sectors)
+    visible = tuple(lid for lid in state.visible if lid in frames and CATALOG.get(lid).group in sectors)
+    shown = {lid: filtered_frame(lid, state.statuses, state.year, CATALOG_FILE, DATA_FOLDER) for lid in frames}
     payloads = [
-        (spec, layer_page_data(spec.id, CATALOG_FILE, DATA_FOLDER)) for spec in CATALOG.layers if spec.id in frames
+        (spec, filtered_page_data(spec.id, state.statuses, state.year, CATALOG_FILE, DATA_FOLDER))
+        for spec in CATALOG.layers
+        if spec.id in frames
     ]
     fmap = build_map(
         payloads,
@@ -440,6 +887,7 @@ def main() -> None:
         view=st.session_state["opening_view"],
         fit=data_bounds(frames),
         attribution=DATA_CREDIT,
+        overlays=analysis_overlays(),
     )
     map_col, detail_col = st.columns([5, 2])
     with map_col:
@@ -454,15 +902,21 @@ def main() -> None:
     state = UrlState.current()
     with detail_col:
         details_panel(frames, state.feature)
-    UrlState.write(state)
 
-    tab_metrics, tab_table, tab_export = st.tabs(["Metrics", "Visible features", "Export"])
-    with tab_metrics:
-        metrics_section(frames)
-    with tab_table:
-        visible_table(frames, visible)
-    with tab_export:
-        export_panel(frames, visible)
+    tabs = st.tabs(["Metrics", "Visible features", "Corridor", "Route", "Charts", "Export"])
+    with tabs[0]:
+        metrics_section(shown, state)
+    with tabs[1]:
+        visible_table(shown, visible)
+    with tabs[2]:
+        corridor_panel(frames)
+    with tabs[3]:
+        route_panel(frames)
+    with tabs[4]:
+        charts_panel({lid: shown[lid] for lid in visible})
+    with tabs[5]:
+        export_panel(shown, visible)
+    UrlState.write()
 
 
 main()

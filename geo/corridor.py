@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import geopandas as gpd
@@ -10,10 +11,11 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from geo.crs import REGION_CRS, WGS84, local_aeqd
-from geo.measure import require_wgs84
+from geo.borders import BorderCrossing, border_crossings
+from geo.crs import REGION_CRS, WGS84, aeqd_transformer
+from geo.measure import length_by_country_km, require_wgs84
 
-__all__ = ["corridor_buffer", "distance_to_nearest_km"]
+__all__ = ["CorridorReport", "corridor_buffer", "corridor_report", "distance_to_nearest_km"]
 
 
 def corridor_buffer(lines: gpd.GeoDataFrame, distance_km: float) -> gpd.GeoDataFrame:
@@ -60,7 +62,7 @@ def distance_to_nearest_km(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) ->
     nearest: list[object] = []
     for geom in points.geometry:
         centre = geom.centroid
-        transformer = Transformer.from_crs(WGS84, local_aeqd(centre.x, centre.y), always_xy=True)
+        transformer = aeqd_transformer(centre.x, centre.y)
         local = shapely.transform(line_geoms, partial(_project, transformer))
         d_m = shapely.distance(shapely.Point(0.0, 0.0), local)
         best = int(d_m.argmin())
@@ -72,3 +74,68 @@ def distance_to_nearest_km(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) ->
 def _project(transformer: Transformer, xy: np.ndarray) -> np.ndarray:
     x, y = transformer.transform(xy[:, 0], xy[:, 1])
     return np.column_stack([x, y])
+
+
+@dataclass(frozen=True)
+class CorridorReport:
+    """What lies along a corridor: its buffer, the facilities inside, km per country, border crossings."""
+
+    distance_km: float
+    buffer: gpd.GeoDataFrame
+    facilities: pd.DataFrame
+    length_by_country: pd.DataFrame
+    crossings: tuple[tuple[str, BorderCrossing], ...]
+
+
+def corridor_report(
+    lines: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame,
+    distance_km: float,
+    *,
+    country_field: str = "sovereign",
+    places: gpd.GeoDataFrame | None = None,
+) -> CorridorReport:
+    """Analyse a corridor made of one or more lines.
+
+    Parameters
+    ----------
+    lines
+        The corridor's line features (WGS84), indexed by id, with ``name``.
+    facilities
+        Points to test (WGS84), indexed by id, with ``name`` (and any other columns to keep).
+    countries
+        Country polygons (WGS84) for the per-country split and the crossings.
+    distance_km
+        Corridor half-width.
+    country_field
+        Column of ``countries`` naming the country.
+    places
+        Named points that name the border crossings.
+
+    Returns
+    -------
+    CorridorReport
+        ``buffer`` is one polygon (the union of the lines' buffers); ``facilities`` lists those
+        within ``distance_km`` (geodesic), nearest first; ``length_by_country`` sums each
+        country's geodesic km; ``crossings`` pairs each crossing with the line it is on.
+    """
+    zones = corridor_buffer(lines, distance_km)
+    buffer = gpd.GeoDataFrame(
+        {"distance_km": [distance_km], "lines": [", ".join(map(str, lines.index))]},
+        geometry=[zones.geometry.union_all()],
+        crs=WGS84,
+    )
+    near = distance_to_nearest_km(facilities, lines)
+    inside = facilities.drop(columns=facilities.geometry.name).join(near)
+    inside = inside[inside["distance_km"] <= distance_km].sort_values("distance_km")
+    inside["nearest_line"] = [lines.loc[i, "name"] for i in inside["nearest_id"]]
+    split = length_by_country_km(lines, countries, country_field=country_field)
+    by_country = split.groupby("country", as_index=False)["length_km"].sum().sort_values("length_km", ascending=False)
+    crossings = tuple(
+        (str(line_id), crossing)
+        for line_id, geom in lines.geometry.items()
+        for part in shapely.get_parts(geom)
+        for crossing in border_crossings(part, countries, country_field=country_field, places=places)
+    )
+    return CorridorReport(distance_km, buffer, inside, by_country.reset_index(drop=True), crossings)

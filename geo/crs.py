@@ -11,6 +11,7 @@ __all__ = [
     "REGION_CRS",
     "WEB_MERCATOR",
     "WGS84",
+    "aeqd_transformer",
     "from_mercator",
     "from_region",
     "local_aeqd",
@@ -49,6 +50,17 @@ def to_region() -> Transformer:
 def from_region() -> Transformer:
     """Return the shared region-metric → lon/lat transformer."""
     return _region_transformers()[1]
+
+
+def aeqd_transformer(lon: float, lat: float) -> Transformer:
+    """Lon/lat → azimuthal equidistant metres centred on a point (geodesic distances from it).
+
+    Built from a PROJ pipeline string, which takes microseconds, not the ~10 ms of a CRS lookup.
+    """
+    return Transformer.from_pipeline(
+        "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+        f"+step +proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +ellps=WGS84"
+    )
 
 
 @lru_cache(maxsize=512)

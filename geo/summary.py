@@ -100,3 +100,69 @@ def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=["layer", "id", "name"])
     return pd.concat(parts, ignore_index=True)
+
+
+_KEYWORDS = {
+    "investment": ("$", "usd", "us$", "million", "billion", "invest", "cost", "yuan", "tenge"),
+    "capacity": ("capacity", "mt/yr", "bcm", "teu", "t/yr", "tonnes", "tons", "million t", "per year", "/yr"),
+}
+
+
+def _supporting_link(sources: object, metric: str) -> tuple[str, str | None]:
+    """The source that states a figure: the first whose note or title names it, else the first link."""
+    if not isinstance(sources, list):
+        return "", None
+    entries = [s for s in sources if isinstance(s, dict)]
+    linked = [s for s in entries if str(s.get("url") or "").startswith(("http://", "https://"))]
+    for source in linked:
+        text = f"{source.get('note') or ''} {source.get('title') or ''}".casefold()
+        if any(word in text for word in _KEYWORDS[metric]):
+            return str(source.get("title") or ""), str(source["url"])
+    first = (linked or entries or [{}])[0]
+    return str(first.get("title") or ""), (str(first["url"]) if first.get("url") else None)
+
+
+def figures_table(frames: Mapping[str, gpd.GeoDataFrame], sectors: Mapping[str, str]) -> pd.DataFrame:
+    """Every investment and capacity figure, one row per figure, with the source that states it.
+
+    Parameters
+    ----------
+    frames
+        Layer id → features.
+    sectors
+        Layer id → sector name (the catalog group).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``layer``, ``sector``, ``name``, ``year``, ``status``, ``metric`` (``investment`` or
+        ``capacity``), ``value``, ``unit`` (``US$ million`` for investments), ``source``,
+        ``source_url``.
+    """
+    rows = []
+    for layer, gdf in frames.items():
+        for _, row in gdf.iterrows():
+            figures = []
+            investment, capacity = row.get("investment_usd"), row.get("capacity_value")
+            if investment is not None and investment == investment:
+                figures.append(("investment", float(investment) / 1e6, "US$ million"))
+            if capacity is not None and capacity == capacity:
+                figures.append(("capacity", float(capacity), str(row.get("capacity_unit") or "")))
+            for metric, value, unit in figures:
+                title, url = _supporting_link(row.get("sources"), metric)
+                rows.append(
+                    {
+                        "layer": layer,
+                        "sector": sectors.get(layer, ""),
+                        "name": row["name"],
+                        "year": row.get("year"),
+                        "status": row.get("status"),
+                        "metric": metric,
+                        "value": value,
+                        "unit": unit,
+                        "source": title,
+                        "source_url": url,
+                    }
+                )
+    columns = ["layer", "sector", "name", "year", "status", "metric", "value", "unit", "source", "source_url"]
+    return pd.DataFrame(rows, columns=columns)

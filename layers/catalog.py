@@ -97,10 +97,11 @@ class Basemap:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Every layer and the basemap, in declaration order."""
+    """Every layer and the basemap, in declaration order, and the analysis overlays' styles."""
 
     layers: tuple[LayerSpec, ...]
     basemap: Basemap
+    analysis: dict[str, tuple[str, Style]] = field(default_factory=dict, compare=False)
     _by_id: dict[str, LayerSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -210,7 +211,11 @@ def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Cat
         attribution=base.get("attribution", ""),
         parts=tuple(parts),
     )
-    return Catalog(layers=layers, basemap=basemap)
+    analysis = {
+        key: (str(entry.get("title", key)), _style(entry.get("style", {}), f"{path.name}: analysis.{key}"))
+        for key, entry in raw.get("analysis", {}).items()
+    }
+    return Catalog(layers=layers, basemap=basemap, analysis=analysis)
 
 
 @lru_cache(maxsize=1)

@@ -16,17 +16,34 @@ from layers.catalog import Basemap, LayerSpec
 from layers.elements import DataLayer, Legend, SafeLayerControl
 from layers.payload import PageJSON, feature_collection
 from layers.popup import popup_html, tooltip_html
-from layers.style import swatch_svg
+from layers.style import Style, swatch_svg
 
 __all__ = [
     "DEFAULT_VIEW",
     "PAGE_CSS",
     "REGION_BOUNDS",
     "MapView",
+    "Overlay",
     "basemap_payloads",
     "build_map",
     "layer_payload",
+    "overlay_payload",
 ]
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """An analysis result drawn on the map (a corridor buffer, a route) under the catalog layers."""
+
+    title: str
+    payload: PageJSON
+    style: Style
+    geometry: str
+
+
+def overlay_payload(gdf: gpd.GeoDataFrame, tooltips: Sequence[str]) -> PageJSON:
+    """Page data for an overlay: geometry plus a plain-text tooltip per feature (escaped here)."""
+    return feature_collection(gdf, {"_tooltip": [escape(t) for t in tooltips]})
 
 
 @dataclass(frozen=True)
@@ -146,6 +163,7 @@ def build_map(
     fit: tuple[float, float, float, float] | None = None,
     attribution: str = "",
     collapsed_control: bool = True,
+    overlays: Sequence[Overlay] = (),
 ) -> folium.Map:
     """Build the interactive map: offline basemap, online base layers, every catalog layer, legend.
 
@@ -167,6 +185,8 @@ def build_map(
         Plain text added to the map's attribution (data credits).
     collapsed_control
         Whether the layer control starts folded into its button.
+    overlays
+        Analysis results, drawn under the layers, always on, in the legend.
 
     Returns
     -------
@@ -199,6 +219,12 @@ def build_map(
     for tile in _tile_layers():
         tile.add_to(fmap)
     legend_entries: list[tuple[folium.FeatureGroup, str]] = []
+    for overlay in overlays:
+        group = folium.FeatureGroup(name=overlay.title, overlay=True, control=True, show=True)
+        DataLayer(overlay.payload, style=overlay.style.leaflet(), radius=overlay.style.radius).add_to(group)
+        group.add_to(fmap)
+        swatch = swatch_svg(overlay.style, overlay.geometry)
+        legend_entries.append((group, f"{swatch}<span>{escape(overlay.title)}</span>"))
     for spec, payload in layers:
         shown = spec.visible if visible is None else spec.id in visible
         group = folium.FeatureGroup(name=spec.title, overlay=True, control=True, show=shown)

@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from layers.catalog import CATALOG_PATH, DATA_DIR, default_catalog
+from layers.load import load_layer
 from tests.conftest import feature, line
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +145,57 @@ def test_app__exports_the_view_on_screen(fmt):
     if fmt == "html":
         assert embed.startswith('<iframe src="corridor-atlas.html" title="Pipelines &lt;b&gt;2015&lt;/b&gt;"')
         assert b"Pipelines \\u003cb\\u003e2015" in content
+
+
+def test_app__corridor_from_the_url_lists_facilities_and_countries():
+    at = _run({"corridor": "layer:oil_pipelines", "km": "50"})
+    assert not at.exception and not at.error
+    assert at.selectbox(key="corridor").value == "layer:oil_pipelines"
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Facilities and cities within"]) >= 2
+    tables = [df.value for df in at.dataframe]
+    by_country = next(t for t in tables if list(t.columns) == ["country", "length_km"])
+    assert set(by_country["country"]) >= {"Kazakhstan", "China"}
+    inside = next(t for t in tables if "nearest_line" in t.columns)
+    assert "city-alashankou" in set(inside["feature_id"]) and (inside["distance_km"] <= 50).all()
+
+
+def test_app__route_khorgos_gateway_to_lianyungang():
+    at = _run({"from": "khorgos-gateway", "to": "lianyungang-kz-terminal"})
+    assert not at.exception and not at.error
+    metrics = {m.label: float(m.value.replace(",", "")) for m in at.metric if "km" in m.label and "Route" in m.label}
+    assert 3500 < metrics["Route length, km"] < 4600
+    crossings = next(df.value for df in at.dataframe if list(df.value.columns) == ["from", "to", "near", "lon", "lat"])
+    assert list(crossings[["from", "to"]].itertuples(index=False, name=None)) == [("Kazakhstan", "China")]
+    assert at.query_params["from"] == "khorgos-gateway" and at.query_params["to"] == "lianyungang-kz-terminal"
+
+
+def test_app__timeline_year_hides_later_features_and_is_in_the_url():
+    at = _run()
+    everything = _visible_count(at)
+    at.slider(key="f_year").set_value(2005).run()
+    assert not at.exception
+    assert _visible_count(at) < everything
+    assert at.query_params["year"] == "2005"
+    again = _run({"year": "2005"})
+    assert again.slider(key="f_year").value == 2005 and _visible_count(again) == _visible_count(at)
+
+
+def test_app__status_and_sector_filters():
+    at = _run({"sector": "Energy"})
+    assert not at.exception
+    energy = [spec for spec in CATALOG.layers if spec.group == "Energy"]
+    assert _visible_count(at) == sum(len(load_layer(spec)) for spec in energy)
+    at.multiselect(key="f_status").set_value(["planned"]).run()
+    assert _visible_count(at) == 0
+
+
+def test_app__search_by_alias_zooms_to_the_result():
+    at = _run()
+    at.text_input(key="q").input("Druzhba").run()
+    assert any("Dostyk" in option for option in at.selectbox(key="q_pick").options)
+    at.selectbox(key="q_pick").set_value("city-dostyk").run()
+    assert not at.exception
+    assert at.session_state["feature"] == "city-dostyk"
+    assert at.session_state["opening_view"].zoom == 9.0
+    assert at.query_params["feature"] == "city-dostyk"

@@ -61,3 +61,30 @@ def test_corridor_buffer__is_returned_in_wgs84_and_index_aligned(meridian_corrid
 def test_corridor_buffer__refuses_non_positive_distance(meridian_corridor):
     with pytest.raises(ValueError, match="positive"):
         corridor_buffer(meridian_corridor, 0)
+
+
+def test_corridor_report__facilities_km_per_country_and_the_crossing(meridian_corridor):
+    from shapely.geometry import box
+
+    from geo.corridor import corridor_report
+
+    inside, outside = _points_at(80, 45, 90, [49, 51]).geometry
+    facilities = gpd.GeoDataFrame(
+        {"name": ["Depot 49", "Depot 51"]}, geometry=[inside, outside], index=["d49", "d51"], crs=4326
+    )
+    countries = gpd.GeoDataFrame(
+        {"sovereign": ["South", "North"]}, geometry=[box(75, 38, 85, 46), box(75, 46, 85, 52)], crs=4326
+    )
+    places = gpd.GeoDataFrame({"name": ["Border post"]}, geometry=[Point(80.05, 46.0)], crs=4326)
+    lines = meridian_corridor.assign(name="Meridian line")
+    report = corridor_report(lines, facilities, countries, 50, places=places)
+    assert list(report.facilities.index) == ["d49"]
+    assert report.facilities.loc["d49", "distance_km"] == pytest.approx(49, abs=0.05)
+    assert report.facilities.loc["d49", "nearest_line"] == "Meridian line"
+    km = report.length_by_country.set_index("country")["length_km"]
+    assert km["South"] == pytest.approx(GEOD.inv(80, 40, 80, 46)[2] / 1000, rel=1e-6)
+    assert km["North"] == pytest.approx(GEOD.inv(80, 46, 80, 50)[2] / 1000, rel=1e-6)
+    ((line_id, crossing),) = report.crossings
+    assert line_id == "m" and (crossing.from_country, crossing.to_country) == ("South", "North")
+    assert crossing.lat == pytest.approx(46.0) and crossing.place == "Border post"
+    assert report.buffer.geometry.iloc[0].contains(inside)
