@@ -1,0 +1,348 @@
+"""Reading users' own geodata safely: many formats, hard limits, and messages that say what to do.
+
+Every problem names the file, the feature (id or index) and the field. Problems that make the
+data unusable raise :class:`~geo.errors.LayerValidationError` (or ``LayerReadError``/``CRSError``);
+repairs the reader can make honestly (reprojection, ``make_valid``, display simplification) are
+reported as notices.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import warnings
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from geo.crs import WGS84
+from geo.errors import CRSError, LayerReadError, LayerValidationError, Problem
+
+__all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "Ingested", "ingest"]
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".zip", ".kml", ".fgb", ".csv")
+_SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg"}
+_ALLOWED_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
+_REGION = (44.0, 26.0, 124.0, 56.0)  # the map's extent, used only to spot swapped lon/lat
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """Hard limits for one upload; past them the file is refused with a clear message."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_features: int = 200_000
+    display_vertices: int = 200_000
+    zip_max_members: int = 200
+    zip_max_bytes: int = 500 * 1024 * 1024
+    zip_max_ratio: float = 100.0
+
+
+@dataclass
+class Ingested:
+    """A user layer ready to draw: full-precision features, a display copy, and notices."""
+
+    name: str
+    frame: gpd.GeoDataFrame
+    display: gpd.GeoDataFrame
+    notices: list[Problem] = field(default_factory=list)
+
+    @property
+    def geometry_kind(self) -> str:
+        """``point``, ``line`` or ``polygon``: the most common kind in the layer."""
+        kinds = Counter(_kind(t) for t in self.frame.geom_type)
+        return kinds.most_common(1)[0][0]
+
+
+def _kind(geom_type: str) -> str:
+    if "Point" in geom_type:
+        return "point"
+    if "Line" in geom_type:
+        return "line"
+    return "polygon"
+
+
+def _fail(name: str, message: str) -> LayerReadError:
+    return LayerReadError(f"{name}: {message}")
+
+
+# --- formats ------------------------------------------------------------------------------------
+
+
+def _safe_zip_members(name: str, archive: zipfile.ZipFile, limits: IngestLimits) -> list[zipfile.ZipInfo]:
+    members = archive.infolist()
+    if len(members) > limits.zip_max_members:
+        raise _fail(name, f"the zip holds {len(members)} files (limit {limits.zip_max_members})")
+    total = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if total > limits.zip_max_bytes or total / packed > limits.zip_max_ratio:
+        raise _fail(name, f"the zip unpacks to {total:,} bytes ({total / packed:.0f}× its size): refused as a zip bomb")
+    wanted = []
+    for member in members:
+        path = PurePosixPath(member.filename.replace("\\", "/"))
+        if path.is_absolute() or ".." in path.parts:
+            raise _fail(name, f"the zip entry {member.filename!r} points outside the archive: refused")
+        if path.suffix.lower() in _SHAPEFILE_PARTS and not path.name.startswith("."):
+            wanted.append(member)
+    return wanted
+
+
+def _read_zip(name: str, content: bytes, folder: Path, limits: IngestLimits) -> gpd.GeoDataFrame:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile as err:
+        raise _fail(name, "not a valid zip file") from err
+    with archive:
+        members = _safe_zip_members(name, archive, limits)
+        shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
+        if len(shapefiles) != 1:
+            raise _fail(name, f"a zipped Shapefile must hold exactly one .shp (found {len(shapefiles)})")
+        stem = PurePosixPath(shapefiles[0].filename).with_suffix("")
+        for member in members:
+            path = PurePosixPath(member.filename)
+            if path.with_suffix("") == stem:
+                (folder / f"layer{path.suffix.lower()}").write_bytes(archive.read(member))
+    if not (folder / "layer.prj").exists():
+        raise CRSError(f"{name}: the Shapefile has no .prj, so its CRS is unknown; add the .prj to the zip")
+    return pyogrio.read_dataframe(folder / "layer.shp")
+
+
+def _read_geojson(name: str, content: bytes, folder: Path) -> gpd.GeoDataFrame:
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise _fail(name, "not UTF-8 text; GeoJSON must be UTF-8") from err
+    except json.JSONDecodeError as err:
+        raise _fail(name, f"malformed JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
+    if not isinstance(data, dict) or data.get("type") not in {"FeatureCollection", "Feature"}:
+        raise _fail(name, "JSON, but not GeoJSON: expected a FeatureCollection or a Feature")
+    if data.get("type") == "FeatureCollection" and not data.get("features"):
+        raise _fail(name, "the FeatureCollection has no features")
+    path = folder / "layer.geojson"
+    path.write_bytes(content)
+    return pyogrio.read_dataframe(path)
+
+
+def _csv_geometry(name: str, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    columns = {c.strip().lower(): c for c in table.columns}
+    lon = next((columns[c] for c in ("lon", "lng", "long", "longitude", "x") if c in columns), None)
+    lat = next((columns[c] for c in ("lat", "latitude", "y") if c in columns), None)
+    wkt = next((columns[c] for c in ("wkt", "geometry", "geom") if c in columns), None)
+    if lon is not None and lat is not None:
+        xs = pd.to_numeric(table[lon], errors="coerce")
+        ys = pd.to_numeric(table[lat], errors="coerce")
+        bad = table.index[xs.isna() | ys.isna()]
+        if len(bad):
+            raise _fail(name, f"row {int(bad[0]) + 2}: {lon!r}/{lat!r} must be numbers")
+        geometry = gpd.points_from_xy(xs, ys)
+        rest = table.drop(columns=[lon, lat])
+    elif wkt is not None:
+        try:
+            geometry = shapely.from_wkt(table[wkt].astype(str))
+        except shapely.errors.GEOSException as err:
+            raise _fail(name, f"column {wkt!r} holds text that is not WKT ({err})") from err
+        rest = table.drop(columns=[wkt])
+    else:
+        raise _fail(name, "a CSV needs lon and lat columns (or a WKT column named wkt or geometry)")
+    # CSV carries no CRS: lon/lat and WKT columns are read as WGS84 degrees, as documented.
+    return gpd.GeoDataFrame(rest, geometry=geometry, crs=WGS84)
+
+
+def _read_any(name: str, content: bytes, folder: Path, limits: IngestLimits) -> gpd.GeoDataFrame:
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        raise _fail(name, f"not a supported geo file; upload one of {supported} (Shapefiles as .zip)")
+    try:
+        if suffix == ".zip":
+            return _read_zip(name, content, folder, limits)
+        if suffix in {".geojson", ".json"}:
+            return _read_geojson(name, content, folder)
+        if suffix == ".csv":
+            try:
+                table = pd.read_csv(io.BytesIO(content))
+            except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+                raise _fail(name, f"not a readable CSV ({err})") from err
+            return _csv_geometry(name, table)
+        path = folder / f"layer{suffix}"
+        path.write_bytes(content)
+        return pyogrio.read_dataframe(path)
+    except (DataSourceError, DataLayerError) as err:
+        raise _fail(name, f"not a readable {suffix} file ({str(err).splitlines()[0]})") from err
+    except shapely.errors.GEOSException as err:
+        raise _fail(name, f"a geometry cannot be read ({err}); a line needs 2+ points, a ring 4+") from err
+
+
+# --- checks and repairs ---------------------------------------------------------------------------
+
+
+def _label(gdf: gpd.GeoDataFrame, position: int) -> str:
+    return repr(str(gdf["id"].iloc[position]))
+
+
+def _ids(gdf: gpd.GeoDataFrame, name: str, notices: list[Problem]) -> gpd.GeoDataFrame:
+    stem = Path(name).stem
+    if "id" not in gdf.columns:
+        gdf.insert(0, "id", [f"{stem}-{i + 1}" for i in range(len(gdf))])
+        return gdf
+    ids = [
+        str(v) if v is not None and v == v and str(v).strip() else f"{stem}-{i + 1}" for i, v in enumerate(gdf["id"])
+    ]
+    seen: Counter[str] = Counter()
+    unique = []
+    for value in ids:
+        seen[value] += 1
+        unique.append(value if seen[value] == 1 else f"{value}~{seen[value]}")
+    for value, count in sorted(seen.items()):
+        if count > 1:
+            notices.append(Problem(name, repr(value), "id", f"used by {count} features; renamed {value}~2 …"))
+    gdf["id"] = unique
+    return gdf
+
+
+def _coordinate_problems(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
+    problems = []
+    for position, geom in enumerate(gdf.geometry):
+        coords = shapely.get_coordinates(geom)
+        if len(coords) and ((np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any()):
+            x, y = coords[(np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)][0]
+            problems.append(
+                Problem(name, _label(gdf, position), "geometry", f"({x:g}, {y:g}) is outside lon ±180 / lat ±90")
+            )
+    return problems
+
+
+def _looks_swapped(gdf: gpd.GeoDataFrame) -> bool:
+    coords = shapely.get_coordinates(gdf.geometry.to_numpy())
+    if len(coords) == 0:
+        return False
+    west, south, east, north = _REGION
+    inside = (
+        (coords[:, 0] >= west) & (coords[:, 0] <= east) & (coords[:, 1] >= south) & (coords[:, 1] <= north)
+    ).mean()
+    flipped = (
+        (coords[:, 1] >= west) & (coords[:, 1] <= east) & (coords[:, 0] >= south) & (coords[:, 0] <= north)
+    ).mean()
+    return bool(flipped > 0.8 and inside < 0.2)
+
+
+def _geometry_checks(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> gpd.GeoDataFrame:
+    problems = []
+    for position, geom in enumerate(gdf.geometry):
+        label = _label(gdf, position)
+        if geom is None or geom.is_empty:
+            problems.append(
+                Problem(name, label, "geometry", "is missing or empty; give the feature a geometry or remove it")
+            )
+        elif geom.geom_type not in _ALLOWED_TYPES:
+            problems.append(
+                Problem(
+                    name, label, "geometry", f"type {geom.geom_type} is not supported; use points, lines or polygons"
+                )
+            )
+    if problems:
+        raise LayerValidationError(name, problems)
+    kinds = Counter(_kind(t) for t in gdf.geom_type)
+    if len(kinds) > 1:
+        detail = ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))
+        notices.append(Problem(name, "-", "geometry", f"mixed geometry types ({detail}); drawn together in one layer"))
+    invalid = ~gdf.geometry.is_valid
+    if invalid.any():
+        for position in np.flatnonzero(invalid.to_numpy()):
+            reason = shapely.is_valid_reason(gdf.geometry.iloc[position])
+            notices.append(
+                Problem(name, _label(gdf, position), "geometry", f"was invalid ({reason}); repaired with make_valid")
+            )
+        gdf.loc[invalid, gdf.geometry.name] = shapely.make_valid(gdf.geometry[invalid].to_numpy())
+    return gdf
+
+
+def _display_copy(name: str, gdf: gpd.GeoDataFrame, limits: IngestLimits, notices: list[Problem]) -> gpd.GeoDataFrame:
+    vertices = int(shapely.get_num_coordinates(gdf.geometry.to_numpy()).sum())
+    if vertices <= limits.display_vertices:
+        return gdf
+    tolerance = 1e-4
+    display = gdf
+    while vertices > limits.display_vertices and tolerance < 1.0:
+        display = gdf.set_geometry(gdf.geometry.simplify(tolerance, preserve_topology=True))
+        vertices = int(shapely.get_num_coordinates(display.geometry.to_numpy()).sum())
+        tolerance *= 2
+    notices.append(
+        Problem(
+            name,
+            "-",
+            "geometry",
+            f"{vertices:,} vertices after simplifying for display; measurements use full precision",
+        )
+    )
+    return display
+
+
+def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) -> Ingested:
+    """Read an uploaded file into a WGS84 layer, or raise an error that says what to fix.
+
+    Parameters
+    ----------
+    name
+        The file's name (its extension picks the format).
+    content
+        The file's bytes.
+    limits
+        Size and zip limits.
+
+    Raises
+    ------
+    LayerReadError
+        Not a supported or readable geo file, empty, over a limit, or an unsafe zip.
+    CRSError
+        The format needs a CRS and the file has none (it is never guessed).
+    LayerValidationError
+        Features with unusable geometry or coordinates, each named with its field.
+    """
+    if not content:
+        raise _fail(name, "the file is empty")
+    if len(content) > limits.max_bytes:
+        raise _fail(name, f"{len(content) / 1e6:,.1f} MB is over the {limits.max_bytes / 1e6:,.0f} MB upload limit")
+    notices: list[Problem] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="corridor-atlas-upload-") as folder,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
+        gdf = _read_any(name, content, Path(folder), limits)
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        notices.append(Problem(name, "-", "file", f"reader warning: {message}"))
+    if len(gdf) == 0:
+        raise _fail(name, "the file holds no features")
+    if len(gdf) > limits.max_features:
+        raise _fail(name, f"{len(gdf):,} features is over the {limits.max_features:,} limit")
+    if gdf.crs is None:
+        raise CRSError(f"{name}: the file declares no CRS, and it is never guessed; save it with its CRS")
+    gdf = _ids(gdf.reset_index(drop=True), name, notices)
+    gdf = _geometry_checks(name, gdf, notices)
+    if not gdf.crs.equals(WGS84):
+        notices.append(Problem(name, "-", "crs", f"reprojected from {gdf.crs.to_string()} to WGS84 (EPSG:4326)"))
+        gdf = gdf.to_crs(WGS84)
+    problems = _coordinate_problems(name, gdf)
+    if _looks_swapped(gdf):
+        problems.append(
+            Problem(
+                name,
+                "-",
+                "geometry",
+                "coordinates look like lat,lon instead of lon,lat (swapped); swap them and upload again",
+            )
+        )
+    if problems:
+        raise LayerValidationError(name, problems)
+    gdf.index = pd.Index(gdf["id"], name="feature_id")
+    return Ingested(name=name, frame=gdf, display=_display_copy(name, gdf, limits, notices), notices=notices)
