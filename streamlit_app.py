@@ -18,6 +18,7 @@ from geo.borders import border_crossings
 from geo.corridor import CorridorReport, corridor_report, distance_to_nearest_km
 from geo.errors import CorridorAtlasError
 from geo.filters import feature_mask, year_range
+from geo.ingest import SUPPORTED_SUFFIXES, Ingested, IngestLimits, ingest
 from geo.network import Network, Route, build_network, shortest_route
 from geo.schema import STATUSES
 from geo.search import search_features
@@ -29,6 +30,7 @@ from layers.popup import FIELD_LABELS, format_value, safe_url
 from layers.render import MapView, Overlay, basemap_payloads, build_map, layer_payload, overlay_payload
 from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot
 from layers.standalone import embed_snippet
+from layers.uploads import UPLOAD_GROUP, upload_payload, upload_spec
 
 st.set_page_config(page_title="Corridor Atlas", page_icon="🗺️", layout="wide")
 
@@ -418,12 +420,98 @@ def sidebar(errors: dict[str, str], frames: dict[str, gpd.GeoDataFrame]) -> None
                 disabled=spec.id in errors,
                 help=errors.get(spec.id),
             )
+    uploads_section()
     filters_and_search(frames)
     st.sidebar.divider()
     st.sidebar.caption(
         "Basemap: Natural Earth 1:10m (works offline). Online base layers: © OpenStreetMap "
         "contributors; Esri World Imagery. " + DATA_CREDIT
     )
+
+
+# --- users' own layers ---------------------------------------------------------------------------
+# Uploads live in this session only: {upload id: (title, Ingested)}. A failed upload adds an error
+# message and leaves every loaded layer as it was.
+
+MAX_UPLOAD_MB = int(os.environ.get("CORRIDOR_ATLAS_MAX_UPLOAD_MB", "50"))
+
+
+def _uploads() -> dict[str, tuple[str, Ingested]]:
+    return st.session_state.setdefault("uploads", {})
+
+
+def take_uploads() -> None:
+    """Read newly uploaded files; each succeeds or fails on its own."""
+    seen: set[str] = st.session_state.setdefault("upload_seen", set())
+    errors: list[str] = st.session_state.setdefault("upload_errors", [])
+    for file in st.session_state.get("uploader") or []:
+        if file.file_id in seen:
+            continue
+        seen.add(file.file_id)
+        try:
+            layer = ingest(file.name, file.getvalue(), limits=IngestLimits(max_bytes=MAX_UPLOAD_MB * 1024 * 1024))
+        except CorridorAtlasError as err:
+            errors.append(str(err))
+            continue
+        upload_id = f"upload_{len(seen)}_{re.sub(r'[^a-z0-9]+', '_', Path(file.name).stem.lower())[:30]}"
+        _uploads()[upload_id] = (file.name, layer)
+        st.session_state[f"layer_{upload_id}"] = True
+
+
+def remove_upload(upload_id: str) -> None:
+    """Forget an uploaded layer."""
+    _uploads().pop(upload_id, None)
+    st.session_state.pop(f"layer_{upload_id}", None)
+    keep_view_on_toggle()
+
+
+def uploads_section() -> None:
+    """Add your own layers (several at once), toggle and remove them, read what was repaired."""
+    st.sidebar.subheader(UPLOAD_GROUP)
+    st.sidebar.file_uploader(
+        "Add GeoJSON, GeoPackage, zipped Shapefile, KML, FlatGeobuf or CSV (lon/lat or WKT)",
+        type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+        accept_multiple_files=True,
+        key="uploader",
+        on_change=take_uploads,
+        help=f"Up to {MAX_UPLOAD_MB} MB each. Files stay in this browser session only.",
+    )
+    for message in st.session_state.get("upload_errors", []):
+        st.sidebar.error(plain(message))
+    for upload_id, (title, layer) in list(_uploads().items()):
+        toggle, remove = st.sidebar.columns([5, 1])
+        toggle.checkbox(plain(f"{title} ({len(layer.frame)})"), key=f"layer_{upload_id}", on_change=keep_view_on_toggle)
+        remove.button(
+            "✕", key=f"remove_{upload_id}", on_click=remove_upload, args=(upload_id,), help="Remove this layer"
+        )
+        if layer.notices:
+            with st.sidebar.expander(f"{len(layer.notices)} notice(s)"):
+                for notice in layer.notices:
+                    st.caption(plain(str(notice)))
+
+
+def spec_of(layer_id: str) -> LayerSpec:
+    """The declaration of a catalog layer or of an uploaded one."""
+    for spec, _ in upload_layers():
+        if spec.id == layer_id:
+            return spec
+    return CATALOG.get(layer_id)
+
+
+def upload_page_data(spec: LayerSpec, layer: Ingested) -> PageJSON:
+    """An upload's page data, serialised once per session (from its display copy)."""
+    cache: dict[str, PageJSON] = st.session_state.setdefault("upload_payloads", {})
+    if spec.id not in cache:
+        cache[spec.id] = upload_payload(spec, layer.display)
+    return cache[spec.id]
+
+
+def upload_layers() -> list[tuple[LayerSpec, Ingested]]:
+    """Each uploaded layer with its automatic declaration."""
+    return [
+        (upload_spec(upload_id, title, layer.geometry_kind, i), layer)
+        for i, (upload_id, (title, layer)) in enumerate(_uploads().items())
+    ]
 
 
 def go_to_search_result() -> None:
@@ -485,7 +573,7 @@ def find_feature(frames: dict[str, gpd.GeoDataFrame], feature_id: str) -> tuple[
     """The catalog layer and row of a feature id, if any layer has it."""
     for layer_id, gdf in frames.items():
         if feature_id in gdf.index:
-            return CATALOG.get(layer_id), gdf.loc[feature_id]
+            return spec_of(layer_id), gdf.loc[feature_id]
     return None
 
 
@@ -504,9 +592,9 @@ def details_panel(frames: dict[str, gpd.GeoDataFrame], feature_id: str | None) -
     for field in row.index:
         if field in {"geometry", "sources"}:
             continue
-        text = format_value(field, row[field])
+        text = format_value(str(field), row[field])
         if text is not None:
-            rows.append({"field": FIELD_LABELS.get(field, field), "value": text})
+            rows.append({"field": FIELD_LABELS.get(str(field), str(field)), "value": text})
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
@@ -523,7 +611,7 @@ def details_panel(frames: dict[str, gpd.GeoDataFrame], feature_id: str | None) -
                 "publisher": str(s.get("publisher") or ""),
                 "link": safe_url(s.get("url")),
             }
-            for s in row["sources"]
+            for s in (row["sources"] if "sources" in row.index and isinstance(row["sources"], list) else [])
             if isinstance(s, dict)
         ]
     )
@@ -558,7 +646,7 @@ def metrics_section(frames: dict[str, gpd.GeoDataFrame], state: AppState) -> Non
             col.metric(f"{label.capitalize()} pipeline, km", f"{table[f'{label} length_km'].sum():,.0f}")
     facility_ids = [lid for lid in ("khorgos", "lianyungang", "almaty_plant") if lid in frames]
     cols[2].metric("Facilities", sum(len(frames[lid]) for lid in facility_ids))
-    invest = investments({CATALOG.get(lid).title: gdf for lid, gdf in frames.items()})
+    invest = investments({spec_of(lid).title: gdf for lid, gdf in frames.items()})
     cols[3].metric("Published investment, US$", f"{invest['investment_usd'].sum() / 1e9:,.2f} bn")
     left, right = st.columns(2)
     with left:
@@ -577,7 +665,7 @@ def metrics_section(frames: dict[str, gpd.GeoDataFrame], state: AppState) -> Non
 
 def visible_table(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...]) -> None:
     """The features of the layers that are switched on."""
-    shown = {CATALOG.get(lid).title: frames[lid] for lid in visible if lid in frames}
+    shown = {spec_of(lid).title: frames[lid] for lid in visible if lid in frames}
     table = feature_table(shown)
     st.markdown(f"**Visible features** ({len(table)})")
     columns = [
@@ -799,7 +887,9 @@ def charts_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
 EXPORT_SIZES = ("1920x1080", "1280x720", "3840x2160", "1080x1080", "1200x1600")
 
 
-def export_panel(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...]) -> None:
+def export_panel(
+    frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...], extra_specs: dict[str, LayerSpec]
+) -> None:
     """Export the view on screen (extent and visible layers) as PNG, SVG, PDF or HTML."""
     st.markdown("**Export the view on screen**: the map's current extent and the layers that are on.")
     left, right = st.columns(2)
@@ -835,6 +925,7 @@ def export_panel(frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...]) 
         )
         data = SnapshotData(
             catalog=CATALOG,
+            extra_specs=extra_specs,
             frames=frames,
             basemap_frames={p.id: basemap_frame(p.id, CATALOG_FILE, DATA_FOLDER) for p in CATALOG.basemap.parts},
         )
@@ -879,6 +970,12 @@ def main() -> None:
         for spec in CATALOG.layers
         if spec.id in frames
     ]
+    uploads = upload_layers()
+    payloads += [(spec, upload_page_data(spec, layer)) for spec, layer in uploads]
+    uploaded_on = tuple(spec.id for spec, _ in uploads if st.session_state.get(spec.widget_key))
+    visible = visible + uploaded_on
+    shown.update({spec.id: layer.frame for spec, layer in uploads})
+    drawn = {**shown, **{spec.id: layer.display for spec, layer in uploads}}
     fmap = build_map(
         payloads,
         basemap=CATALOG.basemap,
@@ -901,7 +998,7 @@ def main() -> None:
     read_map_events(result)
     state = UrlState.current()
     with detail_col:
-        details_panel(frames, state.feature)
+        details_panel({**frames, **{spec.id: layer.frame for spec, layer in uploads}}, state.feature)
 
     tabs = st.tabs(["Metrics", "Visible features", "Corridor", "Route", "Charts", "Export"])
     with tabs[0]:
@@ -913,9 +1010,9 @@ def main() -> None:
     with tabs[3]:
         route_panel(frames)
     with tabs[4]:
-        charts_panel({lid: shown[lid] for lid in visible})
+        charts_panel({lid: shown[lid] for lid in visible if lid in frames})
     with tabs[5]:
-        export_panel(shown, visible)
+        export_panel(drawn, visible, {spec.id: spec for spec, _ in uploads})
     UrlState.write()
 
 

@@ -93,7 +93,7 @@ def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         table.insert(0, "layer", layer)
         table["length_km"] = geodesic_length_km(gdf).where(gdf.geom_type.str.contains("Line"))
-        table["sources"] = [source_links(s) for s in gdf["sources"]]
+        table["sources"] = [source_links(s) for s in gdf["sources"]] if "sources" in gdf.columns else ""
         if "aliases" in table.columns:
             table["aliases"] = [", ".join(a) for a in gdf["aliases"]]
         parts.append(table)

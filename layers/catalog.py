@@ -169,6 +169,11 @@ def _inside_data(file: str, where: str, data_dir: Path) -> None:
         raise CatalogError(f"{where}: file {file!r} points outside data/")
 
 
+def _header_lines(text: str, header: str) -> list[int]:
+    """Line numbers (1-based) of each ``[[table]]`` header, so messages can point at the entry."""
+    return [n for n, line in enumerate(text.splitlines(), start=1) if line.strip().startswith(header)]
+
+
 def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Catalog:
     """Read and check a catalog file.
 
@@ -185,12 +190,16 @@ def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Cat
         The file is not valid TOML, an entry lacks a key, a group or geometry is unknown, an id
         repeats, or a file path leaves ``data/``.
     """
+    text = path.read_text(encoding="utf-8")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise CatalogError(f"{path}: not valid TOML ({err})") from err
+    layer_lines = _header_lines(text, "[[layer]]")
+    part_lines = _header_lines(text, "[[basemap.part]]")
     layers = tuple(
-        _layer(entry, f"{path.name}: layer #{i + 1}", data_dir) for i, entry in enumerate(raw.get("layer", []))
+        _layer(entry, f"{path.name}: line {layer_lines[i]}: layer #{i + 1}", data_dir)
+        for i, entry in enumerate(raw.get("layer", []))
     )
     seen: set[str] = set()
     for spec in layers:
@@ -200,7 +209,7 @@ def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Cat
     base = raw.get("basemap", {})
     parts = []
     for i, part in enumerate(base.get("part", [])):
-        where = f"{path.name}: basemap part #{i + 1}"
+        where = f"{path.name}: line {part_lines[i]}: basemap part #{i + 1}"
         _inside_data(part["file"], where, data_dir)
         parts.append(
             BasemapPart(id=part["id"], file=part["file"], style=_style(part["style"], where), data_dir=data_dir)

@@ -111,3 +111,19 @@ def popup_html(row: Mapping[str, Any], fields: Iterable[str], *, layer_title: st
     table = '<table class="ca-props">' + "".join(rows) + "</table>"
     tail = f'<div class="ca-sources-head">Sources</div>{sources}' if sources else ""
     return f'<div class="ca-popup">{head}{table}{tail}</div>'
+
+
+def attributes_html(row: Mapping[str, Any], *, layer_title: str, max_chars: int = 300) -> str:
+    """Popup for a user's layer: every attribute (keys and values escaped, long values cut)."""
+    rows = []
+    for key, value in row.items():
+        if key in {"geometry", "id"}:
+            continue
+        text = format_value(str(key), value)
+        if text is None:
+            continue
+        if len(text) > max_chars:
+            text = text[: max_chars - 1] + "…"
+        rows.append(f"<tr><th>{escape(str(key)[:60])}</th><td>{escape(text)}</td></tr>")
+    head = f'<div class="ca-layer">{escape(layer_title)}</div>'
+    return f'<div class="ca-popup">{head}<table class="ca-props">{"".join(rows)}</table></div>'

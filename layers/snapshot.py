@@ -18,6 +18,7 @@ from layers.payload import PageJSON
 from layers.render import basemap_payloads, layer_payload
 from layers.standalone import embed_snippet, standalone_html
 from layers.static import FORMATS, MapText, draw_map, figure_bytes
+from layers.uploads import upload_payload
 from layers.view import SnapshotError, View, view_from_bbox, view_from_center, view_from_layers
 
 __all__ = [
@@ -69,6 +70,7 @@ class SnapshotData:
     catalog: Catalog
     frames: Mapping[str, gpd.GeoDataFrame]
     basemap_frames: Mapping[str, gpd.GeoDataFrame]
+    extra_specs: Mapping[str, LayerSpec] = field(default_factory=dict)  # users' uploaded layers
 
     @cached_property
     def basemap_page_data(self) -> dict[str, PageJSON]:
@@ -83,7 +85,8 @@ class SnapshotData:
         """A layer's page data, serialised on first use."""
         cache = self._layer_page_data
         if spec.id not in cache:
-            cache[spec.id] = layer_payload(spec, self.frames[spec.id])
+            make = upload_payload if spec.id in self.extra_specs else layer_payload
+            cache[spec.id] = make(spec, self.frames[spec.id])
         return cache[spec.id]
 
 
@@ -98,13 +101,16 @@ class Snapshot:
     legend: list[str] = field(default_factory=list)
 
 
-def _specs(request: SnapshotRequest, catalog: Catalog) -> list[LayerSpec]:
+def _specs(request: SnapshotRequest, data: SnapshotData) -> list[LayerSpec]:
     if not request.layers:
         raise SnapshotError("--layers", "name at least one layer")
     specs = []
     for layer_id in request.layers:
+        if layer_id in data.extra_specs:
+            specs.append(data.extra_specs[layer_id])
+            continue
         try:
-            specs.append(catalog.get(layer_id))
+            specs.append(data.catalog.get(layer_id))
         except CatalogError as err:
             raise SnapshotError("--layers", str(err)) from err
     return specs
@@ -164,7 +170,11 @@ def caption_text(specs: Sequence[LayerSpec], view: View, places: Sequence[str]) 
 def _footnote(specs: Sequence[LayerSpec], data: SnapshotData, date: str | None) -> str:
     publishers: list[str] = []
     for spec in specs:
-        for sources in data.frames[spec.id]["sources"]:
+        frame = data.frames[spec.id]
+        if "sources" not in frame.columns:
+            publishers.append(f"{spec.title} (your data)")
+            continue
+        for sources in frame["sources"]:
             for source in sources:
                 name = str(source.get("publisher") or "").strip()
                 if name and name not in publishers:
@@ -198,7 +208,7 @@ def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
         An argument is wrong (unknown layer, bad extent or size, an extent with no feature of the
         chosen layers, tiles that cannot be fetched); the message names the argument.
     """
-    specs = _specs(request, data.catalog)
+    specs = _specs(request, data)
     view = resolve_view(request, data)
     if _features_in_view(specs, data, view) == 0:
         raise SnapshotError("--bbox/--fit/--center", "no feature of the chosen layers lies in this extent")

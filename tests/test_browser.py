@@ -148,9 +148,14 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         log.close()
 
 
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
 def _map_frame(page):
-    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
-    frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+    page.wait_for_selector(MAP_IFRAME, timeout=60_000)
+    # while Streamlit reruns, the old map frame can linger beside the new one for a moment
+    page.wait_for_function(f'document.querySelectorAll("{MAP_IFRAME}").length === 1', timeout=30_000)
+    frame = page.frame_locator(MAP_IFRAME)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
     return frame
 
@@ -211,3 +216,66 @@ def test_html_snapshot__draws_its_features_offline_with_title_and_legend(page, t
     assert page.locator(".ca-title-sub").inner_text() == "<i>not markup</i>"
     assert page.locator(".ca-legend-row:visible").count() == len(chosen)
     assert [u for u in page.requests if not u.startswith("data:")] == [path.as_uri()]
+
+
+HOSTILE = Path(__file__).resolve().parent / "hostile" / "hostile.geojson"
+
+
+def _watch(page) -> tuple[list[str], list[str]]:
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def on_dialog(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return dialogs, errors
+
+
+def test_hostile_layer__nothing_executes_in_popups_tooltips_or_legend(page, tmp_path):
+    from geo.ingest import ingest
+    from layers.uploads import upload_payload, upload_spec
+
+    layer = ingest(HOSTILE.name, HOSTILE.read_bytes())
+    spec = upload_spec("upload_1_hostile", "<img src=x onerror=alert('title')>{{ 7*7 }}", "point", 0)
+    fmap = build_map([(spec, upload_payload(spec, layer.display))], basemap=CATALOG.basemap, basemap_parts={})
+    path = tmp_path / "hostile.html"
+    fmap.save(str(path))
+    dialogs, errors = _watch(page)
+    page.goto(path.as_uri())
+    page.wait_for_selector("path.leaflet-interactive")
+    for marker in page.locator("path.leaflet-interactive").all():
+        box = marker.bounding_box()
+        if box:
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(100)
+    page.hover(".leaflet-control-layers")
+    popup_text = page.locator(".leaflet-popup-content").last.inner_text()
+    assert "{{ 7*7 }}" in popup_text or "alert(" in popup_text  # shown as text
+    assert "<img src=x onerror=alert('title')>{{ 7*7 }}" in page.locator(".leaflet-control-layers").inner_text()
+    assert dialogs == [] and errors == []
+    assert page.locator("iframe, svg[onload], img[onerror]").count() == 0
+    assert [u for u in page.requests if not u.startswith("data:")] == [path.as_uri()]
+
+
+def test_app__upload_hostile_and_broken_files(page, app_url, tmp_path):
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [')
+    dialogs, errors = _watch(page)
+    page.goto(app_url)
+    frame = _map_frame(page)
+    before = _wait_for_count(frame, _expected_paths(CATALOG.ids))
+    page.locator("section[data-testid='stSidebar'] input[type='file']").set_input_files([str(HOSTILE), str(broken)])
+    page.get_by_text("broken.geojson: malformed JSON at line 1").wait_for(timeout=30_000)
+    page.get_by_text("hostile.geojson (9)").wait_for(timeout=30_000)
+    frame = _map_frame(page)
+    assert _wait_for_count(frame, before + 9) == before + 9
+    legend = frame.locator(".ca-legend").inner_text()
+    assert "hostile.geojson" in legend and "Oil pipeline" in legend
+    assert dialogs == []
+    assert not [e for e in errors if "alert" in e or "javascript" in e.lower()]
+    assert _outside(page.requests) == []

@@ -79,7 +79,7 @@ def test_catalog__names_the_bad_entry(tmp_path):
     catalog.write_text(
         '[[layer]]\nid="x"\ntitle="X"\ngroup="Weather"\nfile="x.geojson"\ngeometry="line"\nlegend="X"\nstyle={}\n'
     )
-    with pytest.raises(CatalogError, match=r"layer #1: group 'Weather'"):
+    with pytest.raises(CatalogError, match=r"catalog.toml: line 1: layer #1: group 'Weather'"):
         load_catalog(catalog, data_dir=tmp_path)
 
 
