@@ -36,6 +36,7 @@ _RC = {
     "svg.fonttype": "none",
     "lines.scale_dashes": False,
     "font.family": "DejaVu Sans",
+    "text.parse_math": False,  # titles and names are text, never mathtext ($…$)
 }
 
 

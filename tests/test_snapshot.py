@@ -299,3 +299,14 @@ def test_cli__help_names_every_option():
     for option in ("--layers", "--bbox", "--fit", "--center", "--zoom", "--size", "--dpi", "--format", "--title",
                    "--subtitle", "--output", "--spec", "--tiles"):  # fmt: skip
         assert option in result.stdout
+
+
+def test_static__titles_and_names_with_markup_or_dollars_are_plain_text(data):
+    view = view_from_bbox((66.0, 39.0, 84.0, 49.0), width_px=800, height_px=500)
+    title = "Cost $\\nosuchcommand{x}$ <b>{{ 7*7 }}</b>"
+    text = MapText(title=title, subtitle="50% & more", footnote="$unbalanced")
+    drawn = draw_map(view, [(CATALOG.get("oil_pipelines"), data.frames["oil_pipelines"])],
+                     basemap=CATALOG.basemap, basemap_frames={}, text=text)  # fmt: skip
+    assert figure_bytes(drawn, "png").startswith(b"\x89PNG")  # mathtext would fail to parse this title
+    svg = figure_bytes(drawn, "svg").decode()
+    assert "Cost $\\nosuchcommand{x}$ &lt;b&gt;{{ 7*7 }}&lt;/b&gt;" in svg
