@@ -30,7 +30,7 @@ from layers.popup import FIELD_LABELS, format_value, safe_url
 from layers.render import MapView, Overlay, basemap_payloads, build_map, layer_payload, overlay_payload
 from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot
 from layers.standalone import embed_snippet
-from layers.uploads import UPLOAD_GROUP, upload_payload, upload_spec
+from layers.uploads import UPLOAD_GROUP, label_column, upload_payload, upload_spec
 
 st.set_page_config(page_title="Corridor Atlas", page_icon="🗺️", layout="wide")
 
@@ -147,7 +147,15 @@ def filtered_page_data(
 
 def points_of(frames: dict[str, gpd.GeoDataFrame], ids: Sequence[str]) -> gpd.GeoDataFrame:
     """Point features of several layers in one frame, with their ``layer``."""
-    parts = [frames[i].assign(layer=i) for i in ids if i in frames and len(frames[i])]
+    parts = []
+    for i in ids:
+        if i in frames and len(frames[i]):
+            part = frames[i].assign(layer=i)
+            if "name" not in part.columns:
+                part["name"] = part[label_column(part)].astype(str)
+            if "kind" not in part.columns:
+                part["kind"] = "your data"
+            parts.append(part)
     if not parts:
         return gpd.GeoDataFrame({"name": [], "layer": [], "kind": []}, geometry=[], crs=4326)
     return gpd.GeoDataFrame(pd.concat(parts), crs=4326)
@@ -175,33 +183,58 @@ def all_frames(catalog_file: str, data_folder: str) -> dict[str, gpd.GeoDataFram
     return frames
 
 
-def corridor_lines(corridor: str, frames: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+def corridor_lines(corridor: str, frames: dict[str, gpd.GeoDataFrame], line_ids: Sequence[str]) -> gpd.GeoDataFrame:
     """The lines a corridor choice stands for: a whole line layer (``layer:<id>``) or one feature."""
     if corridor.startswith("layer:"):
         return frames[corridor.removeprefix("layer:")]
-    for layer_id in layer_ids("line"):
+    for layer_id in line_ids:
         if layer_id in frames and corridor in frames[layer_id].index:
             return frames[layer_id].loc[[corridor]]
     raise KeyError(corridor)
 
 
 @st.cache_data(show_spinner=False)
-def corridor_analysis(corridor: str, km: int, catalog_file: str, data_folder: str) -> CorridorReport:
-    """Buffer, facilities inside, km per country and border crossings of a corridor."""
-    frames = all_frames(catalog_file, data_folder)
-    points = points_of(frames, layer_ids("point"))
+def corridor_analysis(
+    corridor: str,
+    km: int,
+    uploads: tuple[str, ...],
+    catalog_file: str,
+    data_folder: str,
+    _extra: dict[str, tuple[str, gpd.GeoDataFrame]],
+) -> CorridorReport:
+    """Buffer, facilities inside, km per country and border crossings of a corridor.
+
+    ``uploads`` names the users' layers taking part (content-addressed ids, so the cache never
+    mixes two users' files); ``_extra`` holds them, ``(kind, frame)`` by id, and is not hashed.
+    """
+    frames, points, line_ids = analysis_inputs(catalog_file, data_folder, _extra)
     countries = basemap_frame("countries", catalog_file, data_folder)
-    lines = corridor_lines(corridor, frames)
+    lines = corridor_lines(corridor, frames, line_ids)
     return corridor_report(lines, points, countries, float(km), places=crossing_places(points))
+
+
+def analysis_inputs(
+    catalog_file: str, data_folder: str, extra: dict[str, tuple[str, gpd.GeoDataFrame]]
+) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, tuple[str, ...]]:
+    """Every layer (catalog and uploads), all point features in one frame, and the line layer ids."""
+    frames = all_frames(catalog_file, data_folder)
+    frames.update({uid: gdf for uid, (_, gdf) in extra.items()})
+    point_ids = layer_ids("point") + tuple(uid for uid, (kind, _) in extra.items() if kind == "point")
+    line_ids = layer_ids("line") + tuple(uid for uid, (kind, _) in extra.items() if kind == "line")
+    return frames, points_of(frames, point_ids), line_ids
 
 
 @st.cache_data(show_spinner=False)
 def route_analysis(
-    origin: str, destination: str, catalog_file: str, data_folder: str
+    origin: str,
+    destination: str,
+    uploads: tuple[str, ...],
+    catalog_file: str,
+    data_folder: str,
+    _extra: dict[str, tuple[str, gpd.GeoDataFrame]],
 ) -> tuple[Route, pd.DataFrame, pd.DataFrame]:
     """Shortest rail route between two places, the borders it crosses and the places it passes."""
-    frames = all_frames(catalog_file, data_folder)
-    points = points_of(frames, layer_ids("point"))
+    _, points, _ = analysis_inputs(catalog_file, data_folder, _extra)
     ends = []
     for place_id in (origin, destination):
         row = points.loc[place_id]
@@ -235,7 +268,7 @@ def analysis_overlays() -> list[Overlay]:
     corridor, km = st.session_state.get("corridor"), st.session_state.get("corridor_km") or 50
     if corridor and "buffer" in CATALOG.analysis:
         try:
-            report = corridor_analysis(corridor, int(km), CATALOG_FILE, DATA_FOLDER)
+            report = corridor_analysis(corridor, int(km), *upload_key(), CATALOG_FILE, DATA_FOLDER, upload_extra())
         except (CorridorAtlasError, KeyError):
             report = None
         if report is not None:
@@ -247,7 +280,7 @@ def analysis_overlays() -> list[Overlay]:
     origin, destination = st.session_state.get("route_from"), st.session_state.get("route_to")
     if origin and destination and origin != destination and "route" in CATALOG.analysis:
         try:
-            route, _, _ = route_analysis(origin, destination, CATALOG_FILE, DATA_FOLDER)
+            route, _, _ = route_analysis(origin, destination, *upload_key(), CATALOG_FILE, DATA_FOLDER, upload_extra())
         except (CorridorAtlasError, KeyError):
             route = None
         if route is not None:
@@ -453,7 +486,10 @@ def take_uploads() -> None:
         except CorridorAtlasError as err:
             errors.append(str(err))
             continue
-        upload_id = f"upload_{len(seen)}_{re.sub(r'[^a-z0-9]+', '_', Path(file.name).stem.lower())[:30]}"
+        upload_id = f"up_{layer.digest[:16]}"
+        if upload_id in _uploads():
+            errors.append(f"{file.name}: this file is already loaded")
+            continue
         _uploads()[upload_id] = (file.name, layer)
         st.session_state[f"layer_{upload_id}"] = True
 
@@ -488,6 +524,16 @@ def uploads_section() -> None:
             with st.sidebar.expander(f"{len(layer.notices)} notice(s)"):
                 for notice in layer.notices:
                     st.caption(plain(str(notice)))
+
+
+def upload_extra() -> dict[str, tuple[str, gpd.GeoDataFrame]]:
+    """The uploads taking part in analyses: ``(geometry kind, full-precision frame)`` by id."""
+    return {uid: (layer.geometry_kind, layer.frame) for uid, (_, layer) in _uploads().items()}
+
+
+def upload_key() -> tuple[tuple[str, ...]]:
+    """Cache key part naming the uploads (ids are content hashes)."""
+    return (tuple(sorted(_uploads())),)
 
 
 def spec_of(layer_id: str) -> LayerSpec:
@@ -700,11 +746,15 @@ def _download(label: str, data: str | bytes, file_name: str, mime: str, key: str
 
 def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
     """Pick a corridor and a distance: facilities inside, km per country, border crossings."""
-    options: list[str] = [f"layer:{lid}" for lid in layer_ids("line") if lid in frames]
-    names = {f"layer:{lid}": f"All {CATALOG.get(lid).title.lower()}" for lid in layer_ids("line")}
-    for lid in layer_ids("line"):
+    extra = upload_extra()
+    frames = {**frames, **{uid: gdf for uid, (_, gdf) in extra.items()}}
+    line_ids = layer_ids("line") + tuple(uid for uid, (kind, _) in extra.items() if kind == "line")
+    options: list[str] = [f"layer:{lid}" for lid in line_ids if lid in frames]
+    names = {f"layer:{lid}": f"All {spec_of(lid).title.lower()}" for lid in line_ids}
+    for lid in line_ids:
         if lid in frames:
-            for fid, name in frames[lid]["name"].items():
+            labels = frames[lid][label_column(frames[lid])]
+            for fid, name in labels.items():
                 options.append(fid)
                 names[fid] = str(name)
     left, right = st.columns([3, 1])
@@ -725,7 +775,8 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
         st.caption("The buffer is drawn in an equidistant conic fitted to the region; distances are geodesic.")
         return
     try:
-        report = corridor_analysis(corridor, int(st.session_state["corridor_km"]), CATALOG_FILE, DATA_FOLDER)
+        km = int(st.session_state["corridor_km"])
+        report = corridor_analysis(corridor, km, *upload_key(), CATALOG_FILE, DATA_FOLDER, upload_extra())
     except (CorridorAtlasError, KeyError) as err:
         st.error(plain(f"Corridor analysis failed: {err}"))
         return
@@ -750,7 +801,9 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
             columns=["line", "from", "to", "near"],
         )
         st.dataframe(crossings, hide_index=True, width="stretch")
-    points = gpd.GeoDataFrame(inside.merge(frames_points_geometry(frames), on="feature_id"), crs=4326)
+    _, all_points, _ = analysis_inputs(CATALOG_FILE, DATA_FOLDER, extra)
+    geometry = pd.DataFrame({"feature_id": all_points.index, "geometry": all_points.geometry.to_numpy()})
+    points = gpd.GeoDataFrame(inside.merge(geometry, on="feature_id"), crs=4326)
     features = pd.concat([report.buffer.assign(name=f"{report.distance_km:g} km buffer"), points], ignore_index=True)
     d1, d2 = st.columns(2)
     with d1:
@@ -766,17 +819,11 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
         )
 
 
-def frames_points_geometry(frames: dict[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """``feature_id`` → geometry of every point feature (for joining onto result tables)."""
-    points = points_of(frames, layer_ids("point"))
-    return pd.DataFrame({"feature_id": points.index, "geometry": points.geometry.to_numpy()})
-
-
 def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
     """Shortest rail route between two places, with the borders crossed and places passed."""
-    points = points_of(frames, layer_ids("point"))
+    _, points, _ = analysis_inputs(CATALOG_FILE, DATA_FOLDER, upload_extra())
     names = {
-        fid: f"{name} ({CATALOG.get(layer).title})"
+        fid: f"{name} ({spec_of(layer).title})"
         for fid, name, layer in zip(points.index, points["name"], points["layer"], strict=True)
     }
     left, right = st.columns(2)
@@ -802,7 +849,9 @@ def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
         st.warning("Choose two different places.")
         return
     try:
-        route, crossings, via = route_analysis(origin, destination, CATALOG_FILE, DATA_FOLDER)
+        route, crossings, via = route_analysis(
+            origin, destination, *upload_key(), CATALOG_FILE, DATA_FOLDER, upload_extra()
+        )
     except (CorridorAtlasError, KeyError) as err:
         st.error(plain(str(err)))
         return

@@ -8,6 +8,7 @@ reported as notices.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import tempfile
@@ -55,6 +56,7 @@ class Ingested:
     frame: gpd.GeoDataFrame
     display: gpd.GeoDataFrame
     notices: list[Problem] = field(default_factory=list)
+    digest: str = ""  # SHA-256 of the file: the same file is the same layer
 
     @property
     def geometry_kind(self) -> str:
@@ -345,4 +347,5 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
     if problems:
         raise LayerValidationError(name, problems)
     gdf.index = pd.Index(gdf["id"], name="feature_id")
-    return Ingested(name=name, frame=gdf, display=_display_copy(name, gdf, limits, notices), notices=notices)
+    display = _display_copy(name, gdf, limits, notices)
+    return Ingested(name, gdf, display, notices, hashlib.sha256(content).hexdigest())

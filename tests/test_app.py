@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -199,3 +200,36 @@ def test_app__search_by_alias_zooms_to_the_result():
     assert at.session_state["feature"] == "city-dostyk"
     assert at.session_state["opening_view"].zoom == 9.0
     assert at.query_params["feature"] == "city-dostyk"
+
+
+def _uploaded(at: AppTest) -> AppTest:
+    from geo.ingest import ingest
+
+    depots = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "depot-1", "name": "{{ 7*7 }} <b>Depot</b>"},
+                "geometry": {"type": "Point", "coordinates": [82.5, 45.15]},
+            }
+        ],
+    }
+    layer = ingest("depots.geojson", json.dumps(depots).encode())
+    at.session_state["uploads"] = {"up_test": ("depots.geojson", layer)}
+    at.session_state["layer_up_test"] = True
+    return at
+
+
+def test_app__an_uploaded_layer_joins_the_table_and_the_corridor_analysis():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["corridor"] = "layer:oil_pipelines"
+    at = _uploaded(at).run()
+    assert not at.exception and not at.error
+    assert at.checkbox(key="layer_up_test").value is True
+    tables = [df.value for df in at.dataframe if {"layer", "name", "length_km"} <= set(df.value.columns)]
+    assert "{{ 7*7 }} <b>Depot</b>" in set(tables[0]["name"])  # the feature table, verbatim
+    inside = next(df.value for df in at.dataframe if "nearest_line" in df.value.columns)
+    assert "depot-1" in set(inside["feature_id"])
+    at.button(key="remove_up_test").click().run()
+    assert "up_test" not in at.session_state["uploads"] and not at.exception

@@ -269,9 +269,14 @@ def test_app__upload_hostile_and_broken_files(page, app_url, tmp_path):
     page.goto(app_url)
     frame = _map_frame(page)
     before = _wait_for_count(frame, _expected_paths(CATALOG.ids))
-    page.locator("section[data-testid='stSidebar'] input[type='file']").set_input_files([str(HOSTILE), str(broken)])
-    page.get_by_text("broken.geojson: malformed JSON at line 1").wait_for(timeout=30_000)
+    uploader = page.locator("section[data-testid='stSidebar'] input[type='file']")
+    uploader.set_input_files([str(HOSTILE)])
     page.get_by_text("hostile.geojson (9)").wait_for(timeout=30_000)
+    frame = _map_frame(page)
+    assert _wait_for_count(frame, before + 9) == before + 9
+    uploader.set_input_files([str(broken)])  # a failed upload must leave the loaded layer alone
+    page.get_by_text("broken.geojson: malformed JSON at line 1").wait_for(timeout=30_000)
+    assert page.get_by_text("hostile.geojson (9)").is_visible()
     frame = _map_frame(page)
     assert _wait_for_count(frame, before + 9) == before + 9
     legend = frame.locator(".ca-legend").inner_text()

@@ -191,3 +191,17 @@ def test_every_failure_is_a_project_error():
     for name, content in (("x.geojson", b"\xff\xfe"), ("x.kml", b"<kml>"), ("x.fgb", b"fgb?")):
         with pytest.raises(CorridorAtlasError):
             ingest(name, content)
+
+
+def test_temporary_files__are_removed_after_success_and_failure(tmp_path, monkeypatch, sample):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ingest("ok.gpkg", _write(sample, "GPKG", ".gpkg", tmp_path))
+    with pytest.raises(CorridorAtlasError):
+        ingest("bad.gpkg", b"not a geopackage")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("corridor-atlas-upload-")]
+    assert (
+        ingest("ok.gpkg", _write(sample, "GPKG", ".gpkg", tmp_path)).digest
+        == ingest("again.gpkg", (tmp_path / "data.gpkg").read_bytes()).digest
+    )  # the same bytes are the same layer

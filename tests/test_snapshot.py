@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import json
 import subprocess
 import sys
 import threading
@@ -310,3 +311,34 @@ def test_static__titles_and_names_with_markup_or_dollars_are_plain_text(data):
     assert figure_bytes(drawn, "png").startswith(b"\x89PNG")  # mathtext would fail to parse this title
     svg = figure_bytes(drawn, "svg").decode()
     assert "Cost $\\nosuchcommand{x}$ &lt;b&gt;{{ 7*7 }}&lt;/b&gt;" in svg
+
+
+def test_snapshot__includes_an_uploaded_layer(data):
+    from geo.ingest import ingest
+    from layers.uploads import upload_spec
+
+    content = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"name": "Yard"},
+                    "geometry": {"type": "Point", "coordinates": [80.3, 44.2]},
+                }
+            ],
+        }
+    ).encode()
+    layer = ingest("yards.geojson", content)
+    spec = upload_spec("up_yards", "yards.geojson", layer.geometry_kind, 0)
+    with_upload = SnapshotData(
+        catalog=CATALOG,
+        frames={**data.frames, spec.id: layer.display},
+        basemap_frames=data.basemap_frames,
+        extra_specs={spec.id: spec},
+    )
+    request = SnapshotRequest(layers=("khorgos", spec.id), fit=(spec.id, "khorgos"), width_px=800, height_px=500)
+    snapshot = make_snapshot(request, with_upload)
+    assert snapshot.legend == ["Khorgos facilities", "yards.geojson"]
+    html = make_snapshot(SnapshotRequest(layers=(spec.id,), format="html", fit=(spec.id,)), with_upload).content
+    assert b"Yard" in html
