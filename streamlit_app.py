@@ -14,12 +14,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.borders import border_crossings
-from geo.corridor import CorridorReport, corridor_report, distance_to_nearest_km
+from geo.corridor import CorridorReport, corridor_report
 from geo.errors import CorridorAtlasError
 from geo.filters import feature_mask, year_range
 from geo.ingest import SUPPORTED_SUFFIXES, Ingested, IngestLimits, ingest
 from geo.network import Network, Route, build_network, shortest_route
+from geo.places import combine_points, crossing_places, label_column, route_summary
 from geo.schema import STATUSES
 from geo.search import search_features
 from geo.summary import feature_table, figures_table, investments, km_by_country
@@ -30,7 +30,7 @@ from layers.popup import FIELD_LABELS, format_value, safe_url
 from layers.render import MapView, Overlay, basemap_payloads, build_map, layer_payload, overlay_payload
 from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot
 from layers.standalone import embed_snippet
-from layers.uploads import UPLOAD_GROUP, label_column, upload_payload, upload_spec
+from layers.uploads import UPLOAD_GROUP, upload_payload, upload_spec
 
 st.set_page_config(page_title="Corridor Atlas", page_icon="🗺️", layout="wide")
 
@@ -145,27 +145,6 @@ def filtered_page_data(
     return layer_payload(spec, filtered_frame(layer_id, statuses, year, catalog_file, data_folder))
 
 
-def points_of(frames: dict[str, gpd.GeoDataFrame], ids: Sequence[str]) -> gpd.GeoDataFrame:
-    """Point features of several layers in one frame, with their ``layer``."""
-    parts = []
-    for i in ids:
-        if i in frames and len(frames[i]):
-            part = frames[i].assign(layer=i)
-            if "name" not in part.columns:
-                part["name"] = part[label_column(part)].astype(str)
-            if "kind" not in part.columns:
-                part["kind"] = "your data"
-            parts.append(part)
-    if not parts:
-        return gpd.GeoDataFrame({"name": [], "layer": [], "kind": []}, geometry=[], crs=4326)
-    return gpd.GeoDataFrame(pd.concat(parts), crs=4326)
-
-
-def crossing_places(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Places that name border crossings: cities and border posts."""
-    return points[(points["kind"] == "city") | points["kind"].str.contains("crossing")]
-
-
 @st.cache_resource(show_spinner=False)
 def rail_network(catalog_file: str, data_folder: str) -> Network:
     """The routable rail network (built once; read-only afterwards)."""
@@ -221,7 +200,7 @@ def analysis_inputs(
     frames.update({uid: gdf for uid, (_, gdf) in extra.items()})
     point_ids = layer_ids("point") + tuple(uid for uid, (kind, _) in extra.items() if kind == "point")
     line_ids = layer_ids("line") + tuple(uid for uid, (kind, _) in extra.items() if kind == "line")
-    return frames, points_of(frames, point_ids), line_ids
+    return frames, combine_points(frames, point_ids), line_ids
 
 
 @st.cache_data(show_spinner=False)
@@ -241,24 +220,7 @@ def route_analysis(
         ends.append((str(row["name"]), row.geometry.x, row.geometry.y))
     route = shortest_route(rail_network(catalog_file, data_folder), ends[0], ends[1])
     countries = basemap_frame("countries", catalog_file, data_folder)
-    crossings = pd.DataFrame(
-        [
-            {
-                "from": c.from_country,
-                "to": c.to_country,
-                "near": c.place,
-                "lon": round(c.lon, 4),
-                "lat": round(c.lat, 4),
-            }
-            for c in border_crossings(route.geometry, countries, places=crossing_places(points))
-        ],
-        columns=["from", "to", "near", "lon", "lat"],
-    )
-    along = gpd.GeoDataFrame({"name": ["route"]}, geometry=[route.geometry], index=["route"], crs=4326)
-    near = distance_to_nearest_km(points, along)
-    passed = points.join(near)[lambda t: t["distance_km"] <= 10.0].copy()
-    passed["along_km"] = [route.geometry.project(g) for g in passed.geometry]
-    via = passed.sort_values("along_km")[["name", "layer", "distance_km"]].reset_index(drop=True)
+    crossings, via = route_summary(route, points, countries)
     return route, crossings, via
 
 

@@ -6,6 +6,7 @@ from html import escape
 
 import geopandas as gpd
 
+from geo.places import label_column
 from layers.catalog import LayerSpec
 from layers.payload import PageJSON, feature_collection
 from layers.popup import attributes_html
@@ -16,7 +17,6 @@ __all__ = ["UPLOAD_GROUP", "label_column", "upload_payload", "upload_spec"]
 UPLOAD_GROUP = "Your layers"
 #: Okabe–Ito colours the catalog uses least, cycled per upload; a dash-dot line tells uploads apart.
 _COLOURS = ("#009E73", "#56B4E9", "#E69F00", "#CC79A7", "#F0E442", "#0072B2", "#D55E00")
-_LABEL_FIELDS = ("name", "title", "label", "nom", "название", "名称")
 
 
 def upload_spec(upload_id: str, title: str, kind: str, index: int) -> LayerSpec:
@@ -37,12 +37,6 @@ def upload_spec(upload_id: str, title: str, kind: str, index: int) -> LayerSpec:
         style=styles[kind],
         visible=True,
     )
-
-
-def label_column(gdf: gpd.GeoDataFrame) -> str:
-    """The attribute that names features best (``name``, ``title`` …), else ``id``."""
-    lowered = {str(c).casefold(): c for c in gdf.columns}
-    return next((lowered[f] for f in _LABEL_FIELDS if f in lowered), "id")
 
 
 def upload_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
