@@ -26,6 +26,7 @@ import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo.crs import WGS84
+from geo.display import display_copy, vertex_count
 from geo.errors import CRSError, LayerReadError, LayerValidationError, Problem
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "Ingested", "ingest"]
@@ -269,23 +270,11 @@ def _geometry_checks(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -
 
 
 def _display_copy(name: str, gdf: gpd.GeoDataFrame, limits: IngestLimits, notices: list[Problem]) -> gpd.GeoDataFrame:
-    vertices = int(shapely.get_num_coordinates(gdf.geometry.to_numpy()).sum())
-    if vertices <= limits.display_vertices:
-        return gdf
-    tolerance = 1e-4
-    display = gdf
-    while vertices > limits.display_vertices and tolerance < 1.0:
-        display = gdf.set_geometry(gdf.geometry.simplify(tolerance, preserve_topology=True))
-        vertices = int(shapely.get_num_coordinates(display.geometry.to_numpy()).sum())
-        tolerance *= 2
-    notices.append(
-        Problem(
-            name,
-            "-",
-            "geometry",
-            f"{vertices:,} vertices after simplifying for display; measurements use full precision",
-        )
-    )
+    display, tolerance = display_copy(gdf, max_vertices=limits.display_vertices)
+    if tolerance:
+        kept = vertex_count(display)
+        message = f"{kept:,} vertices after simplifying for display; measurements use full precision"
+        notices.append(Problem(name, "-", "geometry", message))
     return display
 
 

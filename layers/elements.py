@@ -43,6 +43,8 @@ class DataLayer(MacroElement):
         Whether features react to the mouse (basemap parts do not).
     attribution
         Plain-text attribution shown in the map's attribution control.
+    canvas
+        Draw on a canvas instead of SVG: no DOM node per feature, so large layers paint fast.
     """
 
     _template = Template(
@@ -65,6 +67,9 @@ class DataLayer(MacroElement):
                 if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
             },
             interactive: {{ this.interactive }},
+            {%- if this.canvas %}
+            renderer: L.canvas({padding: 0.5}),
+            {%- endif %}
             attribution: {{ this.attribution }}
         }).addTo({{ this._parent.get_name() }});
         (function (layer) {
@@ -99,6 +104,7 @@ class DataLayer(MacroElement):
         radius: float = 6.0,
         interactive: bool = True,
         attribution: str = "",
+        canvas: bool = False,
     ) -> None:
         super().__init__()
         self._name = "DataLayer"
@@ -109,6 +115,7 @@ class DataLayer(MacroElement):
         self.radius = float(radius)
         self.interactive = "true" if interactive else "false"
         self.attribution = page_json(escape(attribution))
+        self.canvas = canvas
 
     def render(self, **kwargs: Any) -> None:
         """Add this layer's script to the page as text.

@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import xyzservices.providers as xyz
 
+from geo.display import DISPLAY_VERTICES, display_copy
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
 from layers.elements import DataLayer, Legend, SafeLayerControl
@@ -89,6 +90,9 @@ PAGE_CSS = """
 """
 
 
+#: Layers whose page data is larger than this are drawn on canvas rather than as SVG elements.
+CANVAS_FROM_CHARS = 1_000_000
+
 #: Zoom from which labels of low-ranked features (e.g. smaller cities) appear.
 DETAIL_LABEL_ZOOM = 6
 
@@ -103,7 +107,7 @@ def _label_zoom(spec: LayerSpec, record: Mapping[str, Any]) -> int:
         return DETAIL_LABEL_ZOOM
 
 
-def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
+def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, max_vertices: int = DISPLAY_VERTICES) -> PageJSON:
     """The FeatureCollection a layer ships to the page: geometry, id, and prepared HTML only.
 
     Parameters
@@ -112,7 +116,10 @@ def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
         The layer's catalog entry (which fields go in tooltip and popup, label field).
     gdf
         The layer's validated features.
+    max_vertices
+        Vertex budget of the page copy; a larger layer is simplified for display only.
     """
+    gdf, _ = display_copy(gdf, max_vertices=max_vertices)
     records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
     properties: dict[str, list[Any]] = {
         "id": [str(r.get("id")) for r in records],
@@ -139,6 +146,7 @@ def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON]) -> folium
             payloads[part.id],
             style=part.style.leaflet(),
             interactive=False,
+            canvas=True,
             attribution=basemap.attribution if i == 0 else "",
         ).add_to(group)
     return group
@@ -233,6 +241,7 @@ def build_map(
             style=spec.style.leaflet(),
             radius=spec.style.radius,
             attribution=attribution,
+            canvas=len(payload) > CANVAS_FROM_CHARS,
         ).add_to(group)
         group.add_to(fmap)
         swatch = swatch_svg(spec.style, spec.geometry)

@@ -74,3 +74,21 @@ def test_length_by_country__length_outside_every_country_is_reported(two_countri
     split = length_by_country_km(lines, two_countries).set_index("country")["length_km"]
     assert split["East"] == pytest.approx(111.31949 / 2, abs=1e-3)
     assert split["(no country)"] == pytest.approx(111.31949 / 2, abs=1e-3)
+
+
+def test_display_copy__fits_the_budget_and_leaves_analytics_at_full_precision():
+    import numpy as np
+
+    from geo.display import display_copy, vertex_count
+
+    rng = np.random.default_rng(7)
+    steps = rng.normal(0, 0.01, size=(50_000, 2)).cumsum(axis=0) + np.array([75.0, 45.0])
+    full = gpd.GeoDataFrame(geometry=[LineString(steps)], index=["walk"], crs=4326)
+    before = geodesic_length_km(full)
+    display, tolerance = display_copy(full, max_vertices=5_000)
+    assert vertex_count(display) <= 5_000 < vertex_count(full)
+    assert tolerance > 0 and list(display.index) == ["walk"]
+    assert geodesic_length_km(full).equals(before)  # the full data is untouched
+    assert display.geometry.iloc[0].hausdorff_distance(full.geometry.iloc[0]) <= 2 * tolerance
+    small, none = display_copy(full, max_vertices=100_000)
+    assert small is full and none == 0.0

@@ -173,3 +173,16 @@ def test_map__base_layers_offline_first_with_attribution():
     assert names == ["Offline basemap", "OpenStreetMap (online)", "Esri World Imagery (online)"]
     assert "tile.openstreetmap.org" in html and "World_Imagery" in html
     assert "OpenStreetMap" in html and "Esri" in html
+
+
+def test_map__large_layers_are_drawn_on_canvas_small_ones_as_svg():
+    import numpy as np
+    from shapely.geometry import LineString
+
+    rng = np.random.default_rng(3)
+    walk = rng.normal(0, 0.005, size=(80_000, 2)).cumsum(axis=0) + np.array([75.0, 45.0])
+    big = gpd.GeoDataFrame({"id": ["big"], "name": ["big"]}, geometry=[LineString(walk)], index=["big"], crs=4326)
+    small = big.set_geometry([LineString(walk[:50])])
+    for gdf, expected in ((big, 1), (small, 0)):
+        html = _render([(_spec(), layer_payload(_spec(), gdf))])
+        assert html.count("renderer: L.canvas(") == expected
