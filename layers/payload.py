@@ -48,8 +48,25 @@ def page_json(value: Any) -> PageJSON:
     value
         Any JSON-serialisable value (NaN and infinities are refused).
     """
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return PageJSON(_STRING_LITERAL.sub(lambda match: match.group(0).translate(_ESCAPES), text))
+    return _made_safe(json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
+
+
+_GLOBAL_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+_TEMPLATE_OPENERS = ("{{", "{%", "{#")
+
+
+def _made_safe(text: str) -> PageJSON:
+    """Escape JSON text for the page in one pass when it can be done globally.
+
+    ``< > &`` and the line separators never occur in JSON structure, so they are escaped across the
+    whole text at once. Braces are escaped only inside string literals, and that slower pass runs
+    only when a template opener actually occurs somewhere in the text.
+    """
+    if any(opener in text for opener in _TEMPLATE_OPENERS):
+        return PageJSON(_STRING_LITERAL.sub(lambda match: match.group(0).translate(_ESCAPES), text))
+    return PageJSON(text.translate(_GLOBAL_ESCAPES))
 
 
 def feature_collection(
@@ -75,8 +92,9 @@ def feature_collection(
     rounded = shapely.set_precision(gdf.geometry.to_numpy(), precision_deg, mode="pointwise")
     geometries = shapely.to_geojson(rounded)
     names = list(properties)
-    features = []
-    for i, geometry in enumerate(geometries):
-        props = page_json({name: properties[name][i] for name in names})
-        features.append(f'{{"type":"Feature","geometry":{geometry},"properties":{props}}}')
-    return PageJSON('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+    features = [
+        f'{{"type":"Feature","geometry":{geometry},"properties":{dumps({n: properties[n][i] for n in names})}}}'
+        for i, geometry in enumerate(geometries)
+    ]
+    return _made_safe('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
