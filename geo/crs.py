@@ -13,18 +13,17 @@ __all__ = [
     "WGS84",
     "aeqd_transformer",
     "from_mercator",
-    "from_region",
-    "local_aeqd",
     "to_mercator",
-    "to_region",
 ]
 
 #: Geographic lon/lat on WGS84: what every data file is stored in (RFC 7946).
 WGS84 = CRS.from_epsg(4326)
 
-#: Equidistant conic fitted to the corridor region (lat 35–50 N, centred on 85 E). Distances along
-#: meridians are true and scale errors stay under ~1 % between 30 N and 55 N, which is what buffers
-#: drawn across Kazakhstan and China need. Web Mercator would be ~30-40 % long here.
+#: Equidistant conic fitted to the corridor region (standard parallels 35 and 50 N, centred on 85 E).
+#: Distances along meridians are true; along parallels the scale is within 1 % from 33 to 52 N and
+#: within 2 % from 30 to 55 N (pyproj get_factors), good enough for drawing buffers across
+#: Kazakhstan and China. Web Mercator would be 30-40 % long here. Membership in a buffer is decided
+#: by geodesic distance, not by this projection.
 REGION_CRS = CRS.from_proj4("+proj=eqdc +lat_1=35 +lat_2=50 +lat_0=42.5 +lon_0=85 +datum=WGS84 +units=m +no_defs")
 
 #: Web Mercator, the projection of the interactive map; static snapshots use it too, so an exported
@@ -33,23 +32,6 @@ WEB_MERCATOR = CRS.from_epsg(3857)
 
 #: The WGS84 ellipsoid for geodesic lengths, areas and distances.
 GEOD = Geod(ellps="WGS84")
-
-
-@lru_cache(maxsize=1)
-def _region_transformers() -> tuple[Transformer, Transformer]:
-    fwd = Transformer.from_crs(WGS84, REGION_CRS, always_xy=True)
-    inv = Transformer.from_crs(REGION_CRS, WGS84, always_xy=True)
-    return fwd, inv
-
-
-def to_region() -> Transformer:
-    """Return the shared lon/lat → region-metric transformer."""
-    return _region_transformers()[0]
-
-
-def from_region() -> Transformer:
-    """Return the shared region-metric → lon/lat transformer."""
-    return _region_transformers()[1]
 
 
 def aeqd_transformer(lon: float, lat: float) -> Transformer:
@@ -61,18 +43,6 @@ def aeqd_transformer(lon: float, lat: float) -> Transformer:
         "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
         f"+step +proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +ellps=WGS84"
     )
-
-
-@lru_cache(maxsize=512)
-def local_aeqd(lon: float, lat: float) -> CRS:
-    """Azimuthal equidistant CRS centred on a point: distances from that point are geodesic.
-
-    Parameters
-    ----------
-    lon, lat
-        Centre in degrees (WGS84).
-    """
-    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs")
 
 
 @lru_cache(maxsize=1)

@@ -153,10 +153,9 @@ MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 
 def _map_frame(page):
     page.wait_for_selector(MAP_IFRAME, timeout=60_000)
-    # while Streamlit reruns, the old map frame can linger beside the new one for a moment
-    page.wait_for_function(f'document.querySelectorAll("{MAP_IFRAME}").length === 1', timeout=30_000)
-    frame = page.frame_locator(MAP_IFRAME)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    # while Streamlit reruns, the old map frame can linger beside the new one: use the newest
+    frame = page.frame_locator(MAP_IFRAME).last
+    frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
     return frame
 
 
@@ -271,11 +270,11 @@ def test_app__upload_hostile_and_broken_files(page, app_url, tmp_path):
     before = _wait_for_count(frame, _expected_paths(CATALOG.ids))
     uploader = page.locator("section[data-testid='stSidebar'] input[type='file']")
     uploader.set_input_files([str(HOSTILE)])
-    page.get_by_text("hostile.geojson (9)").wait_for(timeout=30_000)
+    page.get_by_text("hostile.geojson (9)").wait_for(timeout=90_000)
     frame = _map_frame(page)
     assert _wait_for_count(frame, before + 9) == before + 9
     uploader.set_input_files([str(broken)])  # a failed upload must leave the loaded layer alone
-    page.get_by_text("broken.geojson: malformed JSON at line 1").wait_for(timeout=30_000)
+    page.get_by_text("broken.geojson: malformed JSON at line 1").wait_for(timeout=90_000)
     assert page.get_by_text("hostile.geojson (9)").is_visible()
     frame = _map_frame(page)
     assert _wait_for_count(frame, before + 9) == before + 9
