@@ -22,7 +22,7 @@ from geo.network import Network, Route, build_network, shortest_route
 from geo.places import combine_points, crossing_places, label_column, route_summary
 from geo.schema import STATUSES
 from geo.search import search_features
-from geo.summary import feature_table, figures_table, investments, km_by_country
+from geo.summary import feature_table, figures_table, km_by_country
 from layers.catalog import CATALOG_PATH, DATA_DIR, GROUPS, Catalog, CatalogError, LayerSpec, load_catalog
 from layers.load import load_basemap_part, load_layer
 from layers.payload import PageJSON
@@ -654,8 +654,9 @@ def metrics_section(frames: dict[str, gpd.GeoDataFrame], state: AppState) -> Non
             col.metric(f"{label.capitalize()} pipeline, km", f"{table[f'{label} length_km'].sum():,.0f}")
     facility_ids = [lid for lid in ("khorgos", "lianyungang", "almaty_plant") if lid in frames]
     cols[2].metric("Facilities", sum(len(frames[lid]) for lid in facility_ids))
-    invest = investments({spec_of(lid).title: gdf for lid, gdf in frames.items()})
-    cols[3].metric("Published investment, US$", f"{invest['investment_usd'].sum() / 1e9:,.2f} bn")
+    figures = figures_table(frames, {lid: spec_of(lid).group for lid in frames})
+    invest = figures[figures["metric"] == "investment"].sort_values("value", ascending=False)
+    cols[3].metric("Published investment, US$", f"{invest['value'].sum() / 1e3:,.2f} bn")
     left, right = st.columns(2)
     with left:
         st.markdown("**Pipeline length by country (geodesic, km)**")
@@ -665,9 +666,12 @@ def metrics_section(frames: dict[str, gpd.GeoDataFrame], state: AppState) -> Non
     with right:
         st.markdown("**Investment figures and their sources**")
         st.dataframe(
-            invest.assign(investment_usd=invest["investment_usd"].map(lambda v: format_value("investment_usd", v))),
+            invest[["name", "year", "status", "value", "source", "source_url"]].rename(
+                columns={"value": "US$ million"}
+            ),
             hide_index=True,
             width="stretch",
+            column_config={"source_url": st.column_config.LinkColumn("link")},
         )
 
 

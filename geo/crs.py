@@ -8,6 +8,7 @@ from pyproj import CRS, Geod, Transformer
 
 __all__ = [
     "GEOD",
+    "REGION_BBOX",
     "REGION_CRS",
     "WEB_MERCATOR",
     "WGS84",
@@ -18,6 +19,10 @@ __all__ = [
 
 #: Geographic lon/lat on WGS84: what every data file is stored in (RFC 7946).
 WGS84 = CRS.from_epsg(4326)
+
+#: The region the project maps (west, south, east, north in degrees): the Caspian to the Yellow
+#: Sea. The offline basemap is clipped to it, and the interactive map stays inside it.
+REGION_BBOX: tuple[float, float, float, float] = (44.0, 26.0, 124.0, 56.0)
 
 #: Equidistant conic fitted to the corridor region (standard parallels 35 and 50 N, centred on 85 E).
 #: Distances along meridians are true; along parallels the scale is within 1 % from 33 to 52 N and

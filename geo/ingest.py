@@ -25,16 +25,16 @@ import pyogrio
 import shapely
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geo.crs import WGS84
+from geo.crs import REGION_BBOX, WGS84
 from geo.display import display_copy, vertex_count
 from geo.errors import CRSError, LayerReadError, LayerValidationError, Problem
+from geo.validate import out_of_range
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "Ingested", "ingest"]
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".zip", ".kml", ".fgb", ".csv")
 _SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg"}
 _ALLOWED_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
-_REGION = (44.0, 26.0, 124.0, 56.0)  # the map's extent, used only to spot swapped lon/lat
 
 
 @dataclass(frozen=True)
@@ -215,12 +215,9 @@ def _ids(gdf: gpd.GeoDataFrame, name: str, notices: list[Problem]) -> gpd.GeoDat
 def _coordinate_problems(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
     problems = []
     for position, geom in enumerate(gdf.geometry):
-        coords = shapely.get_coordinates(geom)
-        if len(coords) and ((np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any()):
-            x, y = coords[(np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)][0]
-            problems.append(
-                Problem(name, _label(gdf, position), "geometry", f"({x:g}, {y:g}) is outside lon ±180 / lat ±90")
-            )
+        message = out_of_range(geom)
+        if message:
+            problems.append(Problem(name, _label(gdf, position), "geometry", message))
     return problems
 
 
@@ -228,7 +225,7 @@ def _looks_swapped(gdf: gpd.GeoDataFrame) -> bool:
     coords = shapely.get_coordinates(gdf.geometry.to_numpy())
     if len(coords) == 0:
         return False
-    west, south, east, north = _REGION
+    west, south, east, north = REGION_BBOX  # used only to spot swapped lon/lat
     inside = (
         (coords[:, 0] >= west) & (coords[:, 0] <= east) & (coords[:, 1] >= south) & (coords[:, 1] <= north)
     ).mean()

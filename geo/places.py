@@ -68,7 +68,7 @@ def route_summary(
             for c in border_crossings(route.geometry, countries, places=crossing_places(points))
         ],
         columns=["from", "to", "near", "lon", "lat"],
-    ).round({"lat": 4})
+    )
     along = gpd.GeoDataFrame({"name": ["route"]}, geometry=[route.geometry], index=["route"], crs=WGS84)
     passed = points.join(distance_to_nearest_km(points, along))
     passed = passed[passed["distance_km"] <= within_km].copy()

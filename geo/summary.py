@@ -9,7 +9,7 @@ import pandas as pd
 
 from geo.measure import geodesic_length_km, length_by_country_km
 
-__all__ = ["feature_table", "investments", "km_by_country", "source_links"]
+__all__ = ["feature_table", "figures_table", "km_by_country", "source_links"]
 
 
 def km_by_country(
@@ -54,33 +54,6 @@ def source_links(sources: object) -> str:
             url = source.get("url")
             parts.append(f"{title} ({url})" if url else title)
     return "; ".join(parts)
-
-
-def investments(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """Every feature with a published investment figure, largest first.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``layer``, ``name``, ``status``, ``year``, ``investment_usd``, ``sources`` (text).
-    """
-    rows = []
-    for layer, gdf in frames.items():
-        if "investment_usd" not in gdf.columns:
-            continue
-        for _, row in gdf[gdf["investment_usd"].notna()].iterrows():
-            rows.append(
-                {
-                    "layer": layer,
-                    "name": row["name"],
-                    "status": row["status"],
-                    "year": row["year"],
-                    "investment_usd": float(row["investment_usd"]),
-                    "sources": source_links(row["sources"]),
-                }
-            )
-    table = pd.DataFrame(rows, columns=["layer", "name", "status", "year", "investment_usd", "sources"])
-    return table.sort_values("investment_usd", ascending=False, ignore_index=True)
 
 
 def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:

