@@ -661,7 +661,8 @@ def metrics_section(frames: dict[str, gpd.GeoDataFrame], state: AppState) -> Non
     with left:
         st.markdown("**Pipeline length by country (geodesic, km)**")
         if table is not None:
-            st.dataframe(table.round(1), width="stretch")
+            shown = table[table.sum(axis=1) >= 0.05]  # a border vertex can leave metres in a neighbour
+            st.dataframe(shown.round(1), width="stretch")
             st.caption("Each line split by Natural Earth 1:10m borders and measured on the WGS84 ellipsoid.")
     with right:
         st.markdown("**Investment figures and their sources**")
