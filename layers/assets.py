@@ -1,4 +1,4 @@
-"""Offline page assets: Leaflet's script and stylesheet from the ``django-js-lib-leaflet`` package as data URIs.
+"""Offline page assets as data URIs: Leaflet from the ``django-js-lib-leaflet`` package, and the project's script.
 
 The map never loads a script, stylesheet, font or image from a CDN. Leaflet's CSS refers to its
 images by relative URL; those are inlined too, so the stylesheet works from a ``data:`` URI, inside
@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["LEAFLET_VERSION", "leaflet_css_uri", "leaflet_js_uri", "offline_css", "offline_js"]
+__all__ = ["LEAFLET_VERSION", "atlas_js_uri", "leaflet_css_uri", "leaflet_js_uri", "offline_css", "offline_js"]
 
 _PACKAGE = "js_lib_leaflet"
 _DIR = "static/js_lib_leaflet"
@@ -44,9 +44,15 @@ def leaflet_css_uri() -> str:
     return _data_uri("text/css", css.encode("utf-8"))
 
 
+@lru_cache(maxsize=1)
+def atlas_js_uri() -> str:
+    """The project's own page script (layer data to Leaflet layers, popups, dense points) as a ``data:`` URI."""
+    return _data_uri("text/javascript", resources.files("layers").joinpath("js/corridor_atlas.js").read_bytes())
+
+
 def offline_js() -> list[tuple[str, str]]:
-    """Folium ``default_js`` entries: Leaflet only, served from the package."""
-    return [("leaflet", leaflet_js_uri())]
+    """Folium ``default_js`` entries: Leaflet, then the project's page script, both served from the package."""
+    return [("leaflet", leaflet_js_uri()), ("corridor_atlas", atlas_js_uri())]
 
 
 def offline_css() -> list[tuple[str, str]]:

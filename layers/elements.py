@@ -28,13 +28,13 @@ class _RawScript(Element):
 
 
 class DataLayer(MacroElement):
-    """A GeoJSON layer drawn with one fixed style, with prepared tooltip, popup and label HTML.
+    """One layer drawn from its page data with one fixed style, by the page script ``CorridorAtlas.layer``.
 
     Parameters
     ----------
     payload
-        A FeatureCollection serialised by :func:`layers.payload.page_json`; its properties may
-        hold ``_tooltip``, ``_popup`` and ``_label``, HTML that is already escaped.
+        Page data made by :func:`layers.payload.layer_data`: geometry, ids and plain property
+        values, which the page escapes when it builds a tooltip, popup or label.
     style
         Leaflet path options (colour, weight, dash …).
     radius
@@ -50,48 +50,13 @@ class DataLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.payload }}, {
-            style: function () { return {{ this.style }}; },
-            pointToLayer: function (feature, latlng) {
-                return L.circleMarker(latlng, Object.assign({{ this.style }}, {radius: {{ this.radius }}}));
-            },
-            onEachFeature: function (feature, layer) {
-                var p = feature.properties || {};
-                if (p._label) {
-                    layer.bindTooltip(p._label, {
-                        permanent: true, direction: "right", offset: [6, 0], className: "ca-label"
-                    });
-                } else if (p._tooltip) {
-                    layer.bindTooltip(p._tooltip, {sticky: true});
-                }
-                if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
-            },
+        var {{ this.get_name() }} = CorridorAtlas.layer({{ this.payload }}, {
+            style: {{ this.style }},
+            radius: {{ this.radius }},
             interactive: {{ this.interactive }},
-            {%- if this.canvas %}
-            renderer: L.canvas({padding: 0.5}),
-            {%- endif %}
+            canvas: {{ this.canvas }},
             attribution: {{ this.attribution }}
         }).addTo({{ this._parent.get_name() }});
-        (function (layer) {
-            function showLabels() {
-                var zoom = layer._map ? layer._map.getZoom() : null;
-                if (zoom === null) { return; }
-                layer.eachLayer(function (item) {
-                    var p = item.feature.properties || {};
-                    if (!p._label) { return; }
-                    var wanted = zoom >= (p._label_zoom || 0);
-                    if (wanted && !item.isTooltipOpen()) { item.openTooltip(); }
-                    if (!wanted && item.isTooltipOpen()) { item.closeTooltip(); }
-                });
-            }
-            function attach() {
-                if (!layer._map) { return; }
-                layer._map.off("zoomend", showLabels).on("zoomend", showLabels);
-                showLabels();
-            }
-            layer.on("add", attach);
-            attach();
-        })({{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -109,13 +74,13 @@ class DataLayer(MacroElement):
         super().__init__()
         self._name = "DataLayer"
         if not isinstance(payload, PageJSON):
-            raise TypeError("DataLayer takes data serialised by page_json(), never raw text")
+            raise TypeError("DataLayer takes page data made by layer_data(), never raw text")
         self.payload = payload
         self.style = page_json(style)
         self.radius = float(radius)
         self.interactive = "true" if interactive else "false"
         self.attribution = page_json(escape(attribution))
-        self.canvas = canvas
+        self.canvas = "true" if canvas else "false"
 
     def render(self, **kwargs: Any) -> None:
         """Add this layer's script to the page as text.

@@ -16,9 +16,11 @@ import re
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import orjson
 import shapely
 
-__all__ = ["PageJSON", "feature_collection", "page_json"]
+__all__ = ["PageJSON", "encode_geometry", "layer_data", "page_json"]
 
 _STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
 _ESCAPES = str.maketrans(
@@ -69,32 +71,48 @@ def _made_safe(text: str) -> PageJSON:
     return PageJSON(text.translate(_GLOBAL_ESCAPES))
 
 
-def feature_collection(
-    gdf: gpd.GeoDataFrame,
-    properties: dict[str, list[Any]],
-    *,
-    precision_deg: float = 1e-5,
-) -> PageJSON:
-    """Serialise geometries plus prepared per-feature properties as a GeoJSON FeatureCollection.
+_GEOJSON_TYPES = {
+    shapely.GeometryType.POINT: "Point",
+    shapely.GeometryType.LINESTRING: "LineString",
+    shapely.GeometryType.POLYGON: "Polygon",
+    shapely.GeometryType.MULTIPOINT: "MultiPoint",
+    shapely.GeometryType.MULTILINESTRING: "MultiLineString",
+    shapely.GeometryType.MULTIPOLYGON: "MultiPolygon",
+}
 
-    Geometry text comes straight from GEOS (numbers and type names only, nothing to escape);
-    properties go through :func:`page_json`. No per-coordinate Python work.
 
-    Parameters
-    ----------
-    gdf
-        Features in WGS84; only the geometry column is read.
-    properties
-        Column name → one value per row of ``gdf``.
-    precision_deg
-        Grid the coordinates are rounded to (1e-5° ≈ 1 m), to keep the page small.
+def encode_geometry(geoms: np.ndarray, *, precision_deg: float = 1e-5) -> dict[str, Any]:
+    """Geometries as ragged arrays: integer coordinates on a ``precision_deg`` grid, delta-coded, plus offsets.
+
+    One vectorised pass, no per-geometry Python work. Coordinates along a line differ by a few
+    grid steps, so the deltas are short numbers. Layers mixing kinds (points with lines,
+    collections, empty points) fall back to one GeoJSON geometry per feature, written by GEOS.
+
+    Returns
+    -------
+    dict
+        ``{"type", "scale", "coords", "offsets"}`` with ``coords`` as flat ``[dx, dy, …]``, or
+        ``{"type": "GeoJSON", "geometries": …}``.
     """
-    rounded = shapely.set_precision(gdf.geometry.to_numpy(), precision_deg, mode="pointwise")
-    geometries = shapely.to_geojson(rounded)
-    names = list(properties)
-    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-    features = [
-        f'{{"type":"Feature","geometry":{geometry},"properties":{dumps({n: properties[n][i] for n in names})}}}'
-        for i, geometry in enumerate(geometries)
-    ]
-    return _made_safe('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
+    try:
+        kind, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    except (ValueError, NotImplementedError):  # mixed kinds, collections
+        coords = None
+    if coords is None or not np.isfinite(coords).all():
+        rounded = shapely.set_precision(geoms, precision_deg, mode="pointwise")
+        texts = ["null" if text is None else text for text in shapely.to_geojson(rounded)]
+        return {"type": "GeoJSON", "geometries": orjson.Fragment("[" + ",".join(texts) + "]")}
+    grid = np.rint(coords / precision_deg).astype(np.int64)
+    deltas = np.diff(grid, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
+    return {"type": _GEOJSON_TYPES[kind], "scale": precision_deg, "coords": deltas.ravel(), "offsets": list(offsets)}
+
+
+def layer_data(gdf: gpd.GeoDataFrame, content: dict[str, Any], *, precision_deg: float = 1e-5) -> PageJSON:
+    """A layer's page data: its geometries (see :func:`encode_geometry`) and ``content``, as one JSON object.
+
+    ``content`` holds what the page shows beside the geometry (property values, headings …),
+    each list index-aligned with ``gdf``'s rows; NumPy arrays are serialised natively.
+    """
+    value = {"geometry": encode_geometry(gdf.geometry.to_numpy(), precision_deg=precision_deg), **content}
+    text = orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
+    return _made_safe(text)

@@ -1,4 +1,4 @@
-"""HTML for tooltips, popups and detail panels: every value escaped, links only to http(s)."""
+"""Property values as text for tooltips, popups and panels; sources as escaped HTML with http(s) links only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FIELD_LABELS", "format_value", "popup_html", "safe_url", "sources_html", "tooltip_html"]
+__all__ = [
+    "FIELD_LABELS",
+    "column_text",
+    "field_heading",
+    "format_value",
+    "safe_url",
+    "sources_html",
+]
 
 FIELD_LABELS: dict[str, str] = {
     "name": "Name",
@@ -56,6 +63,36 @@ def format_value(field: str, value: Any) -> str | None:
     return text or None
 
 
+#: Fields whose values are formatted (money, km, counts), not shown as they are.
+_FORMATTED = frozenset({"investment_usd", "length_km_reported", "year", "population"})
+
+
+def field_heading(field: str) -> str:
+    """The heading a field gets in popups and tables (plain text)."""
+    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+def column_text(values: pd.Series, field: str, *, max_chars: int | None = None) -> list[str | None]:
+    """:func:`format_value` of a whole column, not yet escaped: ``None`` where there is nothing to show.
+
+    Plain strings and plain numbers take a fast path (no per-value formatting call), so a column of
+    a hundred thousand values costs milliseconds. Texts longer than ``max_chars`` are cut with "…".
+    """
+    if (
+        field not in _FORMATTED
+        and pd.api.types.is_numeric_dtype(values.dtype)
+        and not pd.api.types.is_bool_dtype(values.dtype)
+    ):
+        texts = values.astype(str).where(values.notna(), None).tolist()
+    elif field in _FORMATTED:
+        texts = [format_value(field, v) for v in values.tolist()]
+    else:
+        texts = [(v.strip() or None) if type(v) is str else format_value(field, v) for v in values.tolist()]
+    if max_chars is not None:
+        texts = [t if t is None or len(t) <= max_chars else t[: max_chars - 1] + "…" for t in texts]
+    return texts
+
+
 def safe_url(url: Any) -> str | None:
     """The URL when it is a plain http(s) address, else ``None`` (no ``javascript:``, ``data:`` …)."""
     if not isinstance(url, str):
@@ -82,46 +119,3 @@ def sources_html(sources: Iterable[Mapping[str, Any]]) -> str:
     if not items:
         return ""
     return '<ol class="ca-sources">' + "".join(items) + "</ol>"
-
-
-def tooltip_html(row: Mapping[str, Any], fields: Iterable[str]) -> str:
-    """Short hover text: the first field bold, the rest after it."""
-    parts = []
-    for i, field in enumerate(fields):
-        text = format_value(field, row.get(field))
-        if text is None:
-            continue
-        parts.append(f"<b>{escape(text)}</b>" if i == 0 else escape(text))
-    return " · ".join(parts)
-
-
-def popup_html(row: Mapping[str, Any], fields: Iterable[str], *, layer_title: str) -> str:
-    """Click popup: a table of the chosen fields, then the sources as links."""
-    rows = []
-    for field in fields:
-        text = format_value(field, row.get(field))
-        if text is None:
-            continue
-        label = escape(FIELD_LABELS.get(field, field.replace("_", " ").capitalize()))
-        rows.append(f"<tr><th>{label}</th><td>{escape(text)}</td></tr>")
-    sources = sources_html(row.get("sources") or [])
-    head = f'<div class="ca-layer">{escape(layer_title)}</div>'
-    table = '<table class="ca-props">' + "".join(rows) + "</table>"
-    tail = f'<div class="ca-sources-head">Sources</div>{sources}' if sources else ""
-    return f'<div class="ca-popup">{head}{table}{tail}</div>'
-
-
-def attributes_html(row: Mapping[str, Any], *, layer_title: str, max_chars: int = 300) -> str:
-    """Popup for a user's layer: every attribute (keys and values escaped, long values cut)."""
-    rows = []
-    for key, value in row.items():
-        if key in {"geometry", "id"}:
-            continue
-        text = format_value(str(key), value)
-        if text is None:
-            continue
-        if len(text) > max_chars:
-            text = text[: max_chars - 1] + "…"
-        rows.append(f"<tr><th>{escape(str(key)[:60])}</th><td>{escape(text)}</td></tr>")
-    head = f'<div class="ca-layer">{escape(layer_title)}</div>'
-    return f'<div class="ca-popup">{head}<table class="ca-props">{"".join(rows)}</table></div>'

@@ -9,15 +9,17 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import xyzservices.providers as xyz
 
 from geo.crs import REGION_BBOX
-from geo.display import DISPLAY_VERTICES, display_copy
+from geo.display import DISPLAY_VERTICES, display_copy, vertex_count
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
 from layers.elements import DataLayer, Legend, SafeLayerControl
-from layers.payload import PageJSON, feature_collection
-from layers.popup import popup_html, tooltip_html
+from layers.payload import PageJSON, layer_data
+from layers.popup import column_text, field_heading, sources_html
 from layers.style import Style, swatch_svg
 
 __all__ = [
@@ -43,8 +45,8 @@ class Overlay:
 
 
 def overlay_payload(gdf: gpd.GeoDataFrame, tooltips: Sequence[str]) -> PageJSON:
-    """Page data for an overlay: geometry plus a plain-text tooltip per feature (escaped here)."""
-    return feature_collection(gdf, {"_tooltip": [escape(t) for t in tooltips]})
+    """Page data for an overlay: geometry plus a plain-text tooltip per feature (escaped in the page)."""
+    return layer_data(gdf, text_content(len(gdf), tooltips))
 
 
 @dataclass(frozen=True)
@@ -88,25 +90,49 @@ PAGE_CSS = """
 """
 
 
-#: Layers whose page data is larger than this are drawn on canvas rather than as SVG elements.
-CANVAS_FROM_CHARS = 1_000_000
+#: Layers with more vertices than this (in their display copy) are drawn on canvas rather than as SVG elements.
+CANVAS_FROM_VERTICES = 20_000
 
 #: Zoom from which labels of low-ranked features (e.g. smaller cities) appear.
 DETAIL_LABEL_ZOOM = 6
 
 
-def _label_zoom(spec: LayerSpec, record: Mapping[str, Any]) -> int:
+#: Point layers with more features than this are drawn as one clustered canvas layer.
+DENSE_POINTS = 2_000
+
+
+def _label_zoom(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> np.ndarray | None:
+    """Zoom from which each feature's permanent label shows: 0 for high-ranked features, else the detail zoom."""
     if spec.label_rank is None:
-        return 0
-    rank = record.get(spec.label_rank)
-    try:
-        return 0 if float(rank) >= spec.label_rank_min else DETAIL_LABEL_ZOOM
-    except (TypeError, ValueError):
-        return DETAIL_LABEL_ZOOM
+        return None
+    if spec.label_rank not in gdf.columns:
+        return np.full(len(gdf), DETAIL_LABEL_ZOOM)
+    rank = pd.to_numeric(gdf[spec.label_rank], errors="coerce").to_numpy(dtype=float)
+    return np.where(rank >= spec.label_rank_min, 0, DETAIL_LABEL_ZOOM)
+
+
+def _sources(gdf: gpd.GeoDataFrame) -> list[str | None] | None:
+    """Each feature's sources as an escaped HTML list (links only to http(s)), or None without a sources column."""
+    if "sources" not in gdf.columns:
+        return None
+    return [sources_html(s) or None if isinstance(s, (list, tuple)) else None for s in gdf["sources"].tolist()]
+
+
+def kind_is_dense(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bool:
+    """Whether a layer is drawn as dense points: a point layer with more than :data:`DENSE_POINTS` features."""
+    return spec.geometry == "point" and len(gdf) > DENSE_POINTS and bool((gdf.geom_type == "Point").all())
+
+
+def feature_ids(gdf: gpd.GeoDataFrame) -> list[str]:
+    """Each feature's id as text: its ``id`` property, else its index label."""
+    return (gdf["id"] if "id" in gdf.columns else gdf.index.to_series()).astype(str).tolist()
 
 
 def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, max_vertices: int = DISPLAY_VERTICES) -> PageJSON:
-    """The FeatureCollection a layer ships to the page: geometry, id, and prepared HTML only.
+    """The page data a layer ships: display geometry, ids, and the property values its tooltip and popup show.
+
+    Values go as plain text, column by column (no per-feature HTML on the server); the page
+    escapes them as it builds a tooltip or popup, when one opens.
 
     Parameters
     ----------
@@ -118,21 +144,51 @@ def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, max_vertices: int =
         Vertex budget of the page copy; a larger layer is simplified for display only.
     """
     gdf, _ = display_copy(gdf, max_vertices=max_vertices)
-    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    properties: dict[str, list[Any]] = {
-        "id": [str(r.get("id")) for r in records],
-        "_tooltip": [tooltip_html(r, spec.tooltip) for r in records],
-        "_popup": [popup_html(r, spec.popup, layer_title=spec.title) for r in records],
+    values = {
+        field: column_text(gdf[field], field)
+        for field in dict.fromkeys([*spec.tooltip, *spec.popup])
+        if field in gdf.columns
     }
-    if spec.label:
-        properties["_label"] = [escape(str(r.get(spec.label) or "")) for r in records]
-        properties["_label_zoom"] = [_label_zoom(spec, r) for r in records]
-    return feature_collection(gdf, properties)
+    values = {field: texts for field, texts in values.items() if any(t is not None for t in texts)}
+    content: dict[str, Any] = {
+        "title": spec.title,
+        "ids": feature_ids(gdf),
+        "tooltip": [field for field in spec.tooltip if field in values],
+        "popup": [field for field in spec.popup if field in values],
+        "headings": {field: field_heading(field) for field in values},
+        "values": values,
+        "sources": _sources(gdf),
+        "dense": kind_is_dense(spec, gdf),
+        "canvas": vertex_count(gdf) > CANVAS_FROM_VERTICES,
+    }
+    if spec.label and spec.label in gdf.columns:
+        content["label"] = column_text(gdf[spec.label], spec.label)
+        content["labelZoom"] = _label_zoom(spec, gdf)
+    return layer_data(gdf, content)
+
+
+def text_content(count: int, tooltips: Sequence[str] | None = None) -> dict[str, Any]:
+    """Page content of ``count`` features that show at most a plain-text tooltip (basemap parts, overlays)."""
+    return {
+        "title": "",
+        "ids": [str(i) for i in range(count)],
+        "tooltip": ["label"] if tooltips is not None else [],
+        "popup": [],
+        "headings": {},
+        "values": {"label": list(tooltips)} if tooltips is not None else {},
+        "sources": None,
+        "dense": False,
+        "canvas": False,
+    }
 
 
 def basemap_payloads(basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, PageJSON]:
     """Page data of each basemap part (geometry only), keyed by part id; missing parts are left out."""
-    return {part.id: feature_collection(frames[part.id], {}) for part in basemap.parts if part.id in frames}
+    return {
+        part.id: layer_data(frames[part.id], text_content(len(frames[part.id])))
+        for part in basemap.parts
+        if part.id in frames
+    }
 
 
 def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON]) -> folium.FeatureGroup:
@@ -239,7 +295,6 @@ def build_map(
             style=spec.style.leaflet(),
             radius=spec.style.radius,
             attribution=attribution,
-            canvas=len(payload) > CANVAS_FROM_CHARS,
         ).add_to(group)
         group.add_to(fmap)
         swatch = swatch_svg(spec.style, spec.geometry)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import geopandas as gpd
 
+from geo.display import vertex_count
 from geo.places import label_column
 from layers.catalog import LayerSpec
-from layers.payload import PageJSON, feature_collection
-from layers.popup import attributes_html
+from layers.payload import PageJSON, layer_data
+from layers.popup import column_text
+from layers.render import CANVAS_FROM_VERTICES, feature_ids, kind_is_dense
 from layers.style import Style
 
 __all__ = ["UPLOAD_GROUP", "label_column", "upload_payload", "upload_spec"]
@@ -40,14 +40,27 @@ def upload_spec(upload_id: str, title: str, kind: str, index: int) -> LayerSpec:
 
 
 def upload_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
-    """Page data for an upload: tooltip from its naming attribute, popup with every attribute."""
+    """Page data for an upload: tooltip from its naming attribute, popup with every attribute.
+
+    Attribute names are users' text, so the page gets them only as headings (escaped there) and
+    keys its values by position (``a0``, ``a1`` …): a column called ``__proto__`` stays a column.
+    """
     label = label_column(gdf)
-    records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    return feature_collection(
-        gdf,
-        {
-            "id": [str(r.get("id")) for r in records],
-            "_tooltip": [f"<b>{escape(str(r.get(label, '') or '')[:200])}</b>" for r in records],
-            "_popup": [attributes_html(r, layer_title=spec.title) for r in records],
-        },
-    )
+    columns = [c for c in gdf.columns if c not in {gdf.geometry.name, "id"}]
+    keys = [f"a{i}" for i in range(len(columns))]
+    values = {
+        key: column_text(gdf[column], str(column), max_chars=300) for key, column in zip(keys, columns, strict=True)
+    }
+    values["label"] = column_text(gdf[label], str(label), max_chars=200) if label in gdf.columns else [None] * len(gdf)
+    content = {
+        "title": spec.title,
+        "ids": feature_ids(gdf),
+        "tooltip": ["label"],
+        "popup": keys,
+        "headings": {key: str(column)[:60] for key, column in zip(keys, columns, strict=True)},
+        "values": values,
+        "sources": None,
+        "dense": kind_is_dense(spec, gdf),
+        "canvas": vertex_count(gdf) > CANVAS_FROM_VERTICES,
+    }
+    return layer_data(gdf, content)

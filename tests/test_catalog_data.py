@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -44,7 +45,14 @@ def test_catalog_layer__loads_validates_and_renders(layer_id):
 def test_basemap_part__loads_in_wgs84(part):
     gdf = load_basemap_part(part)
     assert len(gdf) > 0 and gdf.crs.to_epsg() == 4326
-    assert basemap_payloads(CATALOG.basemap, {part.id: gdf})[part.id].startswith('{"type":"FeatureCollection"')
+    data = json.loads(basemap_payloads(CATALOG.basemap, {part.id: gdf})[part.id])
+    assert len(data["ids"]) == len(gdf) and data["geometry"]["type"] in {
+        "Polygon",
+        "MultiPolygon",
+        "LineString",
+        "MultiLineString",
+        "GeoJSON",
+    }
 
 
 def test_catalog__groups_and_required_layers():

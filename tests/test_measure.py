@@ -8,6 +8,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, box
 
+from geo.display import vertex_count
 from geo.errors import CRSError
 from geo.measure import area_km2, geodesic_length_km, length_by_country_km
 
@@ -92,3 +93,52 @@ def test_display_copy__fits_the_budget_and_leaves_analytics_at_full_precision():
     assert display.geometry.iloc[0].hausdorff_distance(full.geometry.iloc[0]) <= 2 * tolerance
     small, none = display_copy(full, max_vertices=100_000)
     assert small is full and none == 0.0
+
+
+def test_display_copy__keeps_a_simple_line_simple_where_douglas_peucker_alone_would_cross_it():
+    import numpy as np
+    import shapely
+
+    from geo.display import simplify_keeping_topology
+
+    line = shapely.affinity.translate(
+        shapely.affinity.scale(LineString([(7, 6), (3, 5), (8, 7), (7, 5), (5, 4), (6, 2)]), 0.1, 0.1, origin=(0, 0)),
+        75,
+        45,
+    )
+    assert line.is_simple and not shapely.simplify(line, 0.1, preserve_topology=False).is_simple
+    kept = simplify_keeping_topology(np.array([line]), 0.1)[0]
+    assert kept.is_simple
+    assert kept.hausdorff_distance(line) <= 0.1
+
+
+@pytest.fixture
+def line_layer_big() -> gpd.GeoDataFrame:
+    """Three winding 10,000-vertex lines in Kazakhstan, with the catalog's required properties."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    ids = ["a", "b", "c"]
+    lines = []
+    for i in range(3):
+        heading = rng.normal(0, 0.05, 10_000).cumsum()
+        steps = np.column_stack([np.cos(heading), np.sin(heading)]) * 0.002
+        lines.append(LineString(steps.cumsum(axis=0) + np.array([70.0 + 3 * i, 45.0])))
+    return gpd.GeoDataFrame({"id": ids, "name": ids, "status": "planned"}, geometry=lines, index=ids, crs=4326)
+
+
+def test_layer_payload__ships_within_budget_and_leaves_the_layer_for_analytics_untouched(line_layer_big):
+    import json
+
+    from geo.corridor import corridor_buffer
+    from layers.catalog import default_catalog
+    from layers.render import layer_payload
+
+    spec = default_catalog().get("rail_corridors")
+    lengths, buffer_area = geodesic_length_km(line_layer_big), area_km2(corridor_buffer(line_layer_big, 50)).sum()
+    data = json.loads(layer_payload(spec, line_layer_big, max_vertices=20_000))
+    shipped = len(data["geometry"]["coords"]) // 2
+    assert shipped <= 20_000 < vertex_count(line_layer_big)
+    assert data["ids"] == list(line_layer_big["id"])
+    assert geodesic_length_km(line_layer_big).equals(lengths)  # analytics still see every vertex
+    assert area_km2(corridor_buffer(line_layer_big, 50)).sum() == buffer_area

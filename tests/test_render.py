@@ -73,8 +73,8 @@ def _render(layers, **kwargs) -> str:
 
 
 def _payloads(html: str) -> list[dict]:
-    """The FeatureCollections embedded in the page, decoded as the browser would."""
-    found = re.findall(r"L\.geoJSON\((\{.*?\}), \{\n", html, flags=re.DOTALL)
+    """The layer data embedded in the page, decoded as the browser would."""
+    found = re.findall(r"CorridorAtlas\.layer\((\{.*?\}), \{\n", html, flags=re.DOTALL)
     return [json.loads(text) for text in found]
 
 
@@ -93,23 +93,16 @@ def test_map__hostile_properties_arrive_verbatim_and_nothing_is_evaluated(hostil
     assert str(Path.cwd()) not in html
     assert "<script>alert" not in html
     assert "<img" not in html
-    features = _payloads(html)[0]["features"]
-    by_id = {f["properties"]["id"]: f["properties"] for f in features}
+    data = _payloads(html)[0]
     assert "\\u007b\\u007b 7*7 \\u007d\\u007d" in html
-    for i, text in enumerate(HOSTILE):
-        popup = by_id[f"h{i}"]["_popup"]
-        tooltip = by_id[f"h{i}"]["_tooltip"]
-        escaped = (
-            text.replace("&", "&amp;")
-            .replace("<", "&lt;")
-            .replace(">", "&gt;")
-            .replace('"', "&quot;")
-            .replace("'", "&#x27;")
-        )
-        assert escaped in popup and escaped in tooltip
+    for field in ("name", "operator", "description"):
+        assert data["values"][field] == HOSTILE  # verbatim: the page escapes them as it builds HTML
+    assert data["ids"] == [f"h{i}" for i in range(len(HOSTILE))]
     assert "javascript:" not in html
-    assert 'href="https://example.org/page"' in by_id["h0"]["_popup"]
-    assert "example.org/?q=<b>" not in by_id["h0"]["_popup"]  # an address with markup gets no link
+    assert 'href=\\"https://example.org/page\\"' in html
+    assert 'href="https://example.org/page"' in data["sources"][0]
+    assert "example.org/?q=<b>" not in data["sources"][0]  # an address with markup gets no link
+    assert escape(HOSTILE[0]) in data["sources"][0]
 
 
 def test_map__layer_titles_are_escaped_in_the_layer_control(hostile_layer):
@@ -131,8 +124,7 @@ def test_map__streamlit_folium_path_does_not_evaluate_templates(hostile_layer):
     script = _get_map_string(fmap)
     assert str(Path.cwd()) not in script
     for payload in _payloads(script):
-        names = sorted(f["properties"]["_tooltip"].split(" · ")[0] for f in payload["features"])
-        assert names == sorted(f"<b>{escape(text)}</b>" for text in HOSTILE)
+        assert payload["values"]["name"] == HOSTILE
 
 
 def test_map__styles_reach_leaflet_options(hostile_layer):
@@ -185,4 +177,4 @@ def test_map__large_layers_are_drawn_on_canvas_small_ones_as_svg():
     small = big.set_geometry([LineString(walk[:50])])
     for gdf, expected in ((big, 1), (small, 0)):
         html = _render([(_spec(), layer_payload(_spec(), gdf))])
-        assert html.count("renderer: L.canvas(") == expected
+        assert _payloads(html)[0]["canvas"] is bool(expected)

@@ -1,0 +1,269 @@
+/* Corridor Atlas: layer data → Leaflet layers, in the browser.
+ *
+ * Layer data arrive as ragged arrays (integer coordinates, delta-coded, plus offsets) and plain
+ * property values. Popup and tooltip HTML is built here, only when one opens, and every value is
+ * escaped on the way in. Dense point layers are drawn on one canvas, clustered on a screen grid.
+ */
+(function () {
+  "use strict";
+
+  var HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"};
+
+  function esc(value) {
+    return String(value).replace(/[&<>"']/g, function (c) { return HTML_ESCAPES[c]; });
+  }
+
+  function present(value) {
+    return value !== null && value !== undefined && value !== "";
+  }
+
+  /* Flat [lon, lat, lon, lat, …] from the delta-coded integer coordinates. */
+  function flatCoordinates(geometry) {
+    var deltas = geometry.coords, scale = geometry.scale, out = new Float64Array(deltas.length);
+    var x = 0, y = 0;
+    for (var i = 0; i < deltas.length; i += 2) {
+      x += deltas[i];
+      y += deltas[i + 1];
+      out[i] = x * scale;
+      out[i + 1] = y * scale;
+    }
+    return out;
+  }
+
+  /* One GeoJSON geometry object per feature. */
+  function geometries(geometry) {
+    if (geometry.type === "GeoJSON") { return geometry.geometries; }
+    var flat = flatCoordinates(geometry), items = new Array(flat.length / 2);
+    for (var i = 0; i < items.length; i++) { items[i] = [flat[2 * i], flat[2 * i + 1]]; }
+    geometry.offsets.forEach(function (offsets) {
+      var nested = new Array(offsets.length - 1);
+      for (var j = 0; j < nested.length; j++) { nested[j] = items.slice(offsets[j], offsets[j + 1]); }
+      items = nested;
+    });
+    return items.map(function (coordinates) { return {type: geometry.type, coordinates: coordinates}; });
+  }
+
+  function tooltipHtml(data, i) {
+    var parts = [];
+    data.tooltip.forEach(function (field, position) {
+      var value = data.values[field][i];
+      if (!present(value)) { return; }
+      parts.push(position === 0 ? "<b>" + esc(value) + "</b>" : esc(value));
+    });
+    return parts.join(" · ");
+  }
+
+  function popupHtml(data, i) {
+    var rows = "";
+    data.popup.forEach(function (field) {
+      var value = data.values[field][i];
+      if (!present(value)) { return; }
+      rows += "<tr><th>" + esc(data.headings[field]) + "</th><td>" + esc(value) + "</td></tr>";
+    });
+    var sources = data.sources && data.sources[i];  // HTML made and escaped on the server
+    var tail = sources ? '<div class="ca-sources-head">Sources</div>' + sources : "";
+    return '<div class="ca-popup"><div class="ca-layer">' + esc(data.title) + "</div>" +
+      '<table class="ca-props">' + rows + "</table>" + tail + "</div>";
+  }
+
+  function hasPopup(data) { return data.popup.length > 0 || Boolean(data.sources); }
+
+  /* Web Mercator position of each point in [0, 1] × [0, 1], computed once. */
+  function mercator(flat) {
+    var n = flat.length / 2, mx = new Float64Array(n), my = new Float64Array(n), d = Math.PI / 180;
+    for (var i = 0; i < n; i++) {
+      var lat = Math.max(Math.min(flat[2 * i + 1], 85.0511287798), -85.0511287798) * d;
+      mx[i] = (flat[2 * i] + 180) / 360;
+      my[i] = (1 - Math.log(Math.tan(lat) + 1 / Math.cos(lat)) / Math.PI) / 2;
+    }
+    return {x: mx, y: my};
+  }
+
+  function shortCount(count) {
+    return count >= 10000 ? Math.round(count / 1000) + "k" :
+      count >= 1000 ? (count / 1000).toFixed(1) + "k" : String(count);
+  }
+
+  /* Many points on one canvas: single points as dots, dense cells of a screen grid as one cluster. */
+  var DensePoints = L.Layer.extend({
+    options: {cellPx: 44, radius: 4, attribution: ""},
+
+    initialize: function (data, style, options) {
+      L.setOptions(this, options);
+      this._data = data;
+      this._style = style;
+      this._flat = flatCoordinates(data.geometry);
+      this._merc = mercator(this._flat);
+      this._items = [];
+    },
+
+    getAttribution: function () { return this.options.attribution; },
+
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "ca-dense leaflet-zoom-hide");
+      this._canvas.style.pointerEvents = "none";
+      map.getPane("overlayPane").appendChild(this._canvas);
+      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("click", this._onClick, this);
+      map.on("mousemove", this._onHover, this);
+      this._redraw();
+    },
+
+    onRemove: function (map) {
+      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("click", this._onClick, this);
+      map.off("mousemove", this._onHover, this);
+      if (this._tooltip) { map.removeLayer(this._tooltip); this._tooltip = null; }
+      L.DomUtil.remove(this._canvas);
+    },
+
+    _redraw: function () {
+      var map = this._map;
+      if (!map) { return; }
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
+      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+      canvas.width = size.x * ratio;
+      canvas.height = size.y * ratio;
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      var world = 256 * Math.pow(2, map.getZoom()), origin = map.getPixelBounds().min;
+      var cellPx = this.options.cellPx, columns = Math.ceil(size.x / cellPx) + 2;
+      var cells = new Map(), mx = this._merc.x, my = this._merc.y;
+      for (var i = 0; i < mx.length; i++) {
+        var x = mx[i] * world - origin.x, y = my[i] * world - origin.y;
+        if (x < -cellPx || y < -cellPx || x > size.x + cellPx || y > size.y + cellPx) { continue; }
+        var key = (Math.floor(y / cellPx) + 1) * columns + Math.floor(x / cellPx) + 1;
+        var cell = cells.get(key);
+        if (cell) {
+          cell.count += 1; cell.sx += x; cell.sy += y; cell.members.push(i);
+        } else {
+          cells.set(key, {count: 1, sx: x, sy: y, members: [i]});
+        }
+      }
+      var ctx = canvas.getContext("2d"), style = this._style, items = [];
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.clearRect(0, 0, size.x, size.y);
+      ctx.font = "bold 11px system-ui, sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      cells.forEach(function (cell) {
+        var single = cell.count === 1;
+        var x = single ? cell.sx : cell.sx / cell.count, y = single ? cell.sy : cell.sy / cell.count;
+        var r = single ? this.options.radius : 9 + 3 * Math.log10(cell.count);
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        ctx.globalAlpha = single ? (style.fillOpacity === undefined ? 0.9 : style.fillOpacity) : 0.85;
+        ctx.fillStyle = style.fillColor || style.color || "#333";
+        ctx.fill();
+        ctx.globalAlpha = 1;
+        ctx.lineWidth = single ? (style.weight || 1) : 1.5;
+        ctx.strokeStyle = single ? (style.color || "#000") : "#ffffff";
+        ctx.stroke();
+        if (!single) {
+          ctx.fillStyle = "#000";
+          ctx.fillText(shortCount(cell.count), x, y);
+        }
+        items.push({x: x, y: y, r: r, count: cell.count, members: cell.members});
+      }, this);
+      this._items = items;
+    },
+
+    _hit: function (event) {
+      var p = event.containerPoint, best = null, bestDistance = Infinity;
+      this._items.forEach(function (item) {
+        var distance = Math.hypot(item.x - p.x, item.y - p.y);
+        if (distance <= item.r + 3 && distance < bestDistance) { best = item; bestDistance = distance; }
+      });
+      return best;
+    },
+
+    _latLng: function (i) { return L.latLng(this._flat[2 * i + 1], this._flat[2 * i]); },
+
+    _onClick: function (event) {
+      var item = this._hit(event), map = this._map;
+      if (!item) { return; }
+      if (item.count > 1) {
+        var bounds = L.latLngBounds(item.members.map(this._latLng, this));
+        map.fitBounds(bounds.pad(0.2), {maxZoom: Math.min(map.getZoom() + 3, map.getMaxZoom())});
+      } else if (hasPopup(this._data)) {
+        var i = item.members[0];
+        L.popup({maxWidth: 380}).setLatLng(this._latLng(i)).setContent(popupHtml(this._data, i)).openOn(map);
+      }
+    },
+
+    _onHover: function (event) {
+      var item = this._hit(event), map = this._map;
+      map.getContainer().style.cursor = item ? "pointer" : "";
+      if (!item) {
+        if (this._tooltip) { map.removeLayer(this._tooltip); this._tooltip = null; }
+        return;
+      }
+      var text = item.count > 1 ? esc(item.count.toLocaleString("en")) + " features · click to zoom in" :
+        tooltipHtml(this._data, item.members[0]);
+      if (!text) { return; }
+      if (!this._tooltip) { this._tooltip = L.tooltip({direction: "top", offset: [0, -6]}); }
+      this._tooltip.setLatLng(map.containerPointToLatLng([item.x, item.y])).setContent(text);
+      if (!map.hasLayer(this._tooltip)) { this._tooltip.addTo(map); }
+    }
+  });
+
+  /* Permanent labels (e.g. city names) open from each feature's zoom on. */
+  function manageLabels(layer, data) {
+    if (!data.label) { return; }
+    function showLabels() {
+      var zoom = layer._map ? layer._map.getZoom() : null;
+      if (zoom === null) { return; }
+      layer.eachLayer(function (item) {
+        var i = item.feature.properties.i;
+        if (!present(data.label[i])) { return; }
+        var wanted = zoom >= (data.labelZoom ? data.labelZoom[i] : 0);
+        if (wanted && !item.isTooltipOpen()) { item.openTooltip(); }
+        if (!wanted && item.isTooltipOpen()) { item.closeTooltip(); }
+      });
+    }
+    function attach() {
+      if (!layer._map) { return; }
+      layer._map.off("zoomend", showLabels).on("zoomend", showLabels);
+      showLabels();
+    }
+    layer.on("add", attach);
+    attach();
+  }
+
+  /* The Leaflet layer for one layer's page data. */
+  function layer(data, options) {
+    var style = options.style;
+    if (data.dense) {
+      return new DensePoints(data, style, {radius: options.radius, attribution: options.attribution});
+    }
+    var features = geometries(data.geometry).map(function (geometry, i) {
+      return {type: "Feature", geometry: geometry, properties: {id: data.ids[i], i: i}};
+    });
+    var made = L.geoJSON(features, {
+      style: function () { return style; },
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, Object.assign({}, style, {radius: options.radius}));
+      },
+      onEachFeature: function (feature, item) {
+        var i = feature.properties.i;
+        if (data.label && present(data.label[i])) {
+          item.bindTooltip(esc(data.label[i]), {
+            permanent: true, direction: "right", offset: [6, 0], className: "ca-label"
+          });
+        } else if (data.tooltip.length) {
+          item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true});
+        }
+        if (hasPopup(data)) {
+          item.bindPopup(function () { return popupHtml(data, i); }, {maxWidth: 380});
+        }
+      },
+      interactive: options.interactive,
+      renderer: options.canvas || data.canvas ? L.canvas({padding: 0.5}) : undefined,
+      attribution: options.attribution
+    });
+    manageLabels(made, data);
+    return made;
+  }
+
+  window.CorridorAtlas = {esc: esc, geometries: geometries, layer: layer, popupHtml: popupHtml, tooltipHtml: tooltipHtml};
+})();

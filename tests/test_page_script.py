@@ -1,0 +1,163 @@
+"""The page script in Chromium: geometry decoded exactly, popups escaped, dense points clustered."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
+
+from layers.assets import atlas_js_uri, leaflet_js_uri
+from layers.catalog import Basemap, LayerSpec
+from layers.payload import layer_data
+from layers.render import DENSE_POINTS, build_map, layer_payload
+from layers.style import Style
+
+pytestmark = pytest.mark.browser
+
+EMPTY_BASEMAP = Basemap(title="Offline basemap", background="#ddd", attribution="", parts=())
+HOSTILE_NAME = "<img src=x onerror=alert(1)>{{ 7*7 }} & 'quoted'"
+
+RING = [(70.123456, 40.1), (71.2, 40.1), (71.2, 41.7), (70.123456, 41.7), (70.123456, 40.1)]
+HOLE = [(70.5, 40.5), (70.8, 40.5), (70.8, 40.9), (70.5, 40.5)]
+KINDS = {
+    "points": [Point(75.123456789, 45.987654321), Point(-10.5, -20.25)],
+    "multipoints": [MultiPoint([(80, 40), (81.000004, 40.000006)])],
+    "lines": [LineString([(70, 45), (70.5, 45.25), (71, 45)]), LineString([(100.00001, 30), (101, 31.99999)])],
+    "multilines": [
+        MultiLineString([[(60, 50), (61, 51)], [(62, 52), (63, 53), (64, 52)]]),
+        LineString([(1, 1), (2, 2)]),
+    ],
+    "polygons": [Polygon(RING, [HOLE]), Polygon([(0, 0), (1, 0), (1, 1), (0, 0)])],
+    "multipolygons": [MultiPolygon([Polygon(RING), Polygon([(0, 0), (1, 0), (1, 1), (0, 0)])])],
+    "mixed": [Point(75, 45), LineString([(70, 45), (71, 46)])],
+}
+
+
+def _script_page(page, tmp_path: Path) -> None:
+    path = tmp_path / "script.html"
+    path.write_text(
+        f'<!DOCTYPE html><html><head><script src="{leaflet_js_uri()}"></script>'
+        f'<script src="{atlas_js_uri()}"></script></head><body></body></html>',
+        encoding="utf-8",
+    )
+    page.goto(path.as_uri())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_page_script__decodes_each_geometry_kind_to_the_grid_rounded_coordinates(page, tmp_path, kind):
+    geoms = KINDS[kind]
+    gdf = gpd.GeoDataFrame(geometry=geoms, crs=4326)
+    _script_page(page, tmp_path)
+    decoded = page.evaluate("data => CorridorAtlas.geometries(data.geometry)", _as_json(layer_data(gdf, {})))
+    expected = [shapely.geometry.mapping(shapely.set_precision(g, 1e-5, mode="pointwise")) for g in geoms]
+    assert len(decoded) == len(expected)
+    for got, want in zip(decoded, expected, strict=True):
+        if got["type"] == "Multi" + want["type"]:  # a layer mixing single and multi parts ships all as multi
+            want = {"type": got["type"], "coordinates": [want["coordinates"]]}
+        assert got["type"] == want["type"]
+        got_xy = np.array(_flatten(got["coordinates"]))
+        want_xy = np.array(_flatten(want["coordinates"]))
+        assert got_xy.shape == want_xy.shape
+        assert np.abs(got_xy - want_xy).max() < 1e-9  # the 1e-5° grid, nothing lost beyond it
+
+
+def test_page_script__popups_and_tooltips_show_values_as_text(page, tmp_path):
+    spec = _spec("point", tooltip=("name", "status"), popup=("name", "operator"))
+    gdf = _points([(75.0, 45.0)], name=HOSTILE_NAME, operator="</table><script>alert(2)</script>", status="built")
+    html = build_map([(spec, layer_payload(spec, gdf))], basemap=EMPTY_BASEMAP, basemap_parts={})
+    dialogs = _open(page, tmp_path, html.get_root().render())
+    marker = page.locator("path.leaflet-interactive").first
+    marker.hover()
+    assert page.locator(".leaflet-tooltip").inner_text() == f"{HOSTILE_NAME} · built"
+    assert page.locator(".leaflet-tooltip b").inner_text() == HOSTILE_NAME
+    marker.click()
+    cells = page.locator(".ca-popup td").all_inner_texts()
+    assert cells == [HOSTILE_NAME, "</table><script>alert(2)</script>"]
+    assert page.locator(".ca-popup .ca-sources a").get_attribute("href") == "https://example.org/source"
+    assert page.locator(".ca-popup img, .ca-popup script").count() == 0 and dialogs == []
+
+
+def test_dense_points__cluster_on_one_canvas_and_open_popups_one_by_one(page, tmp_path):
+    rng = np.random.default_rng(11)
+    crowd = rng.uniform((74.0, 44.0), (76.0, 46.0), size=(3 * DENSE_POINTS, 2))
+    xy = [*map(tuple, crowd), (100.0, 35.0)]  # one point on its own, far from the crowd
+    names = [f"Depot {i}" for i in range(len(crowd))] + [HOSTILE_NAME]
+    spec = _spec("point", tooltip=("name",), popup=("name",))
+    gdf = _points(xy, name=names)
+    html = build_map([(spec, layer_payload(spec, gdf))], basemap=EMPTY_BASEMAP, basemap_parts={})
+    dialogs = _open(page, tmp_path, html.get_root().render())
+    assert page.locator("canvas.ca-dense").count() == 1
+    assert page.locator("path.leaflet-interactive").count() == 0  # no element per point
+
+    x, y = _screen(page, 35.0, 100.0)
+    page.mouse.move(x, y)
+    assert page.locator(".leaflet-tooltip").inner_text() == HOSTILE_NAME
+    page.mouse.click(x, y)
+    assert page.locator(".ca-popup td").inner_text() == HOSTILE_NAME
+    assert dialogs == []
+
+    zoom = page.evaluate("() => window.__map.getZoom()")
+    x, y = _screen(page, 45.0, 75.0)
+    page.mouse.move(x, y)
+    assert "features · click to zoom in" in page.locator(".leaflet-tooltip").inner_text()
+    page.mouse.click(x, y)
+    page.wait_for_function(f"() => window.__map.getZoom() > {zoom}")
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def _spec(geometry: str, **fields: tuple[str, ...]) -> LayerSpec:
+    return LayerSpec(
+        id="probe",
+        title="Probe",
+        group="Energy",
+        file="probe.geojson",
+        geometry=geometry,
+        legend="Probe",
+        style=Style(colour="#000000", weight=1, fill_colour="#E69F00", fill_opacity=0.9, radius=8),
+        **fields,
+    )
+
+
+def _points(xy: list[tuple[float, float]], **columns: object) -> gpd.GeoDataFrame:
+    ids = [f"p{i}" for i in range(len(xy))]
+    data = {"id": ids, **{k: v if isinstance(v, list) else [v] * len(xy) for k, v in columns.items()}}
+    data["sources"] = [[{"title": "Source", "url": "https://example.org/source"}]] * len(xy)
+    return gpd.GeoDataFrame(data, geometry=[Point(p) for p in xy], index=ids, crs=4326)
+
+
+def _open(page, tmp_path: Path, html: str) -> list[str]:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    path = tmp_path / "map.html"
+    path.write_text(html, encoding="utf-8")
+    page.goto(path.as_uri())
+    page.wait_for_selector(".leaflet-container")
+    page.evaluate(
+        "() => { window.__map = Object.values(window).find(v => v instanceof L.Map);"
+        " window.__map.setView([40, 88], 4, {animate: false}); }"
+    )
+    page.wait_for_timeout(200)
+    return dialogs
+
+
+def _screen(page, lat: float, lon: float) -> tuple[float, float]:
+    box = page.locator(".leaflet-container").bounding_box()
+    point = page.evaluate(f"() => window.__map.latLngToContainerPoint([{lat}, {lon}])")
+    return box["x"] + point["x"], box["y"] + point["y"]
+
+
+def _as_json(text: str) -> object:
+    return json.loads(text)
+
+
+def _flatten(coordinates: list) -> list[list[float]]:
+    if coordinates and isinstance(coordinates[0], (int, float)):
+        return [coordinates]
+    return [xy for part in coordinates for xy in _flatten(part)]
