@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -30,14 +31,24 @@ def fresh_caches(monkeypatch):
     st.cache_resource.clear()
 
 
-def _run(query: dict[str, str] | None = None) -> AppTest:
+def _run(query: dict[str, str] | None = None, *, tab: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    if tab is not None:
+        at.session_state["tab"] = tab
+    return at.run()
+
+
+def _open(at: AppTest, tab: str) -> AppTest:
+    """Switch to a tab, as a click on it does (only the open tab's panel runs)."""
+    at.session_state["tab"] = tab
     return at.run()
 
 
 def _visible_count(at: AppTest) -> int:
+    if not any(m.value.startswith("**Visible features**") for m in at.markdown):
+        _open(at, "Visible features")
     heading = next(m.value for m in at.markdown if m.value.startswith("**Visible features**"))
     return int(heading.split("(")[1].rstrip(")"))
 
@@ -130,7 +141,7 @@ def test_app__markup_in_a_layer_title_is_shown_literally(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "html"])
 def test_app__exports_the_view_on_screen(fmt):
-    at = _run()
+    at = _run(tab="Export")
     at.checkbox(key="layer_cities").uncheck().run()
     at.session_state["bounds"] = (68.0, 39.0, 85.0, 49.0)
     at.text_input(key="export_title").input("Pipelines <b>2015</b>").run()
@@ -149,7 +160,7 @@ def test_app__exports_the_view_on_screen(fmt):
 
 
 def test_app__corridor_from_the_url_lists_facilities_and_countries():
-    at = _run({"corridor": "layer:oil_pipelines", "km": "50"})
+    at = _run({"corridor": "layer:oil_pipelines", "km": "50"}, tab="Corridor")
     assert not at.exception and not at.error
     assert at.selectbox(key="corridor").value == "layer:oil_pipelines"
     metrics = {m.label: m.value for m in at.metric}
@@ -162,7 +173,7 @@ def test_app__corridor_from_the_url_lists_facilities_and_countries():
 
 
 def test_app__route_khorgos_gateway_to_lianyungang():
-    at = _run({"from": "khorgos-gateway", "to": "lianyungang-kz-terminal"})
+    at = _run({"from": "khorgos-gateway", "to": "lianyungang-kz-terminal"}, tab="Route")
     assert not at.exception and not at.error
     metrics = {m.label: float(m.value.replace(",", "")) for m in at.metric if "km" in m.label and "Route" in m.label}
     assert 3500 < metrics["Route length, km"] < 4600
@@ -224,12 +235,112 @@ def _uploaded(at: AppTest) -> AppTest:
 def test_app__an_uploaded_layer_joins_the_table_and_the_corridor_analysis():
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["corridor"] = "layer:oil_pipelines"
+    at.session_state["tab"] = "Visible features"
     at = _uploaded(at).run()
     assert not at.exception and not at.error
     assert at.checkbox(key="layer_up_test").value is True
     tables = [df.value for df in at.dataframe if {"layer", "name", "length_km"} <= set(df.value.columns)]
     assert "{{ 7*7 }} <b>Depot</b>" in set(tables[0]["name"])  # the feature table, verbatim
+    _open(at, "Corridor")
     inside = next(df.value for df in at.dataframe if "nearest_line" in df.value.columns)
     assert "depot-1" in set(inside["feature_id"])
     at.button(key="remove_up_test").click().run()
     assert "up_test" not in at.session_state["uploads"] and not at.exception
+
+
+def test_app__only_the_open_tab_runs_and_tab_widgets_keep_their_values():
+    at = _run({"corridor": "layer:oil_pipelines"})
+    assert not at.exception
+    assert not any(m.value.startswith("**Visible features**") for m in at.markdown)
+    assert "corridor" not in {box.key for box in at.selectbox}  # the Corridor tab is closed: not run
+    _open(at, "Corridor")
+    assert at.selectbox(key="corridor").value == "layer:oil_pipelines"
+    at.selectbox(key="corridor").set_value("layer:gas_pipelines").run()
+    _open(at, "Metrics").run()  # runs without the corridor widget on the page
+    assert not at.exception
+    assert at.query_params["corridor"] == "layer:gas_pipelines"
+    _open(at, "Corridor")
+    assert at.selectbox(key="corridor").value == "layer:gas_pipelines"
+
+
+@pytest.fixture
+def map_calls(monkeypatch):
+    """Record the map component's arguments and every map build, and pass both through."""
+    import streamlit_folium
+
+    import layers.render
+
+    calls: list[dict] = []
+    builds: list[tuple[tuple, dict]] = []
+    component, build = streamlit_folium._component_func, layers.render.build_map
+
+    def recording_component(**kwargs):
+        calls.append(kwargs)
+        return component(**kwargs)
+
+    def recording_build(*args, **kwargs):
+        builds.append((args, kwargs))
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(streamlit_folium, "_component_func", recording_component)
+    monkeypatch.setattr(layers.render, "build_map", recording_build)
+    return calls, builds
+
+
+MAP_RETURNS = ["last_active_drawing", "center", "zoom", "bounds"]
+
+
+def test_app__map_arguments_are_those_st_folium_sends_for_the_same_map(map_calls, monkeypatch):
+    import streamlit_folium
+
+    import layers.render
+
+    calls, builds = map_calls
+    at = _run()
+    assert not at.exception and len(builds) == 1 and len(calls) == 1
+    ours = calls.pop()
+    args, kwargs = builds[0]
+    monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: calls.append(kw))
+    fmap = layers.render.build_map(*args, **kwargs)
+    streamlit_folium.st_folium(fmap, key="map", height=620, use_container_width=True, returned_objects=MAP_RETURNS)
+    theirs = calls.pop()
+    assert ours.keys() == theirs.keys()
+    for name in ours.keys() - {"on_change", "layer_control"}:
+        assert ours[name] == theirs[name], name
+    assert theirs["layer_control"] is None and "window.map" in ours["layer_control"]
+
+
+def _shown_and_hidden(call: dict) -> tuple[list[str], list[str]]:
+    match = re.search(r"\(window\.map, (\[.*?\]), (\[.*?\])\);", call["layer_control"])
+    return json.loads(match.group(1)), json.loads(match.group(2))
+
+
+def test_app__a_layer_toggle_hides_the_layer_in_the_same_map_and_a_filter_rebuilds_it(map_calls):
+    calls, builds = map_calls
+    at = _run()
+    first = calls[-1]
+    shown, hidden = _shown_and_hidden(first)
+    assert hidden == [] and len(shown) == len(CATALOG.layers)
+    cities = re.search(r'"Cities"\s*:\s*(\w+)', first["script"]).group(1)  # its entry in the layer control
+    assert cities in shown
+    at.checkbox(key="layer_cities").uncheck().run()
+    assert not at.exception
+    assert len(builds) == 1  # not rebuilt
+    assert calls[-1]["key"] == first["key"] and calls[-1]["script"] == first["script"]
+    assert _shown_and_hidden(calls[-1])[1] == [cities]
+    at.multiselect(key="f_status").set_value(["planned"]).run()
+    assert len(builds) == 2 and calls[-1]["key"] != first["key"]
+    assert _shown_and_hidden(calls[-1])[1] == [cities]  # still off in the new map
+
+
+def test_app__charts_tab_draws_investments_and_capacities_linked_to_sources():
+    at = _run(tab="Charts")
+    assert not at.exception and not at.error
+    charts = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    assert len(charts) == 2
+    invest, capacity = charts
+    assert invest["encoding"]["href"]["field"] == "source_url"
+    assert capacity["facet"]["row"]["field"] == "unit"
+    assert all(chart.proto.datasets for chart in at.get("vega_lite_chart"))  # the figures travel with the charts
+    figures = next(df.value for df in at.dataframe if "source_url" in df.value.columns)
+    assert figures["source_url"].str.startswith("http").any()
