@@ -1,11 +1,13 @@
 """Benchmark at scale: synthetic corridor sets at 10k, 100k and 1M vertices plus points. Prints a table.
 
-Run: uv run python bench/scale_bench.py [--sizes 10000,100000,1000000] [--no-paint]
+Run: uv run python bench/scale_bench.py [--sizes 10000,100000,1000000] [--no-paint] [--no-app]
 
 Side by side, in one run, for each size: map build time and HTML bytes for ours and for a naive
 ``folium.GeoJson(gdf)`` map, against the lower bound (orjson of the shipped coordinates, full and
 after the display copy); and the time until headless Chromium has painted the page (ours vs naive,
-given up after ``--paint-timeout`` seconds). Data come from a fixed seed, so runs compare.
+given up after ``--paint-timeout`` seconds). Data come from a fixed seed, so runs compare. Then, in
+the same run, the app's figures on the default data (server time of a rerun after a toggle, cold
+start to the first map) from ``bench/app_bench.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -167,6 +171,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--no-paint", action="store_true")
     parser.add_argument("--paint-timeout", type=float, default=60.0)
+    parser.add_argument("--no-app", action="store_true", help="skip the app's rerun and cold-start figures")
+    parser.add_argument("--app-repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(
@@ -192,6 +198,12 @@ def main() -> None:
     print("floor: orjson of the coordinates (full data); simpl. floor: the same for the display copy, which is")
     print("what ships; serialise: our page data for the display copy (coordinates, ids, values), without simplifying.")
     targets(rows, painted=not args.no_paint)
+    if not args.no_app:
+        print("\napp on the default data (bench/app_bench.py):", flush=True)
+        subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("app_bench.py")), "--repeat", str(args.app_repeat)],
+            check=False,
+        )
 
 
 def targets(rows: list[Row], *, painted: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -10,7 +11,9 @@ import pandas as pd
 from geo.borders import border_crossings
 from geo.corridor import distance_to_nearest_km
 from geo.crs import WGS84
-from geo.network import Route
+
+if TYPE_CHECKING:  # networkx loads only where routes are computed
+    from geo.network import Route
 
 __all__ = ["LABEL_FIELDS", "combine_points", "crossing_places", "label_column", "route_summary"]
 
