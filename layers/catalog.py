@@ -187,10 +187,14 @@ def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Cat
     Raises
     ------
     CatalogError
-        The file is not valid TOML, an entry lacks a key, a group or geometry is unknown, an id
+        The file cannot be read or is not valid TOML, an entry lacks a key, a group or geometry is unknown, an id
         repeats, or a file path leaves ``data/``.
     """
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise CatalogError(f"{path}: the catalog file cannot be read ({reason})") from err
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

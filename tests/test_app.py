@@ -109,6 +109,13 @@ def test_app__broken_layer_file_is_reported_and_the_rest_still_works(tmp_path, m
     assert _visible_count(at) > 0
 
 
+def test_app__missing_catalog_file_is_reported_not_raised(monkeypatch, tmp_path):
+    monkeypatch.setenv("CORRIDOR_ATLAS_CATALOG", str(tmp_path / "nowhere.toml"))
+    at = _run()
+    assert not at.exception
+    assert "nowhere.toml: the catalog file cannot be read" in at.error[0].value.replace("\\", "")
+
+
 def test_app__a_toggle_reads_no_file_again(monkeypatch):
     import layers.load
 

@@ -91,6 +91,15 @@ def test_catalog__names_the_bad_entry(tmp_path):
         load_catalog(catalog, data_dir=tmp_path)
 
 
+def test_catalog__missing_or_unreadable_file_is_a_catalog_error(tmp_path):
+    with pytest.raises(CatalogError, match=r"missing\.toml: the catalog file cannot be read \(No such file"):
+        load_catalog(tmp_path / "missing.toml", data_dir=tmp_path)
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(CatalogError, match=r"binary\.toml: the catalog file cannot be read"):
+        load_catalog(binary, data_dir=tmp_path)
+
+
 # --- the data itself -----------------------------------------------------------------------------
 
 
