@@ -91,7 +91,8 @@ def encode_geometry(geoms: np.ndarray, *, precision_deg: float = 1e-5) -> dict[s
     Returns
     -------
     dict
-        ``{"type", "scale", "coords", "offsets"}`` with ``coords`` as flat ``[dx, dy, …]``, or
+        ``{"type", "perDegree", "coords", "offsets"}`` with ``coords`` as flat ``[dx, dy, …]`` in grid
+        steps (``perDegree`` of them to a degree, so the page divides and gets the rounded decimals), or
         ``{"type": "GeoJSON", "geometries": …}``.
     """
     try:
@@ -104,7 +105,12 @@ def encode_geometry(geoms: np.ndarray, *, precision_deg: float = 1e-5) -> dict[s
         return {"type": "GeoJSON", "geometries": orjson.Fragment("[" + ",".join(texts) + "]")}
     grid = np.rint(coords / precision_deg).astype(np.int64)
     deltas = np.diff(grid, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    return {"type": _GEOJSON_TYPES[kind], "scale": precision_deg, "coords": deltas.ravel(), "offsets": list(offsets)}
+    return {
+        "type": _GEOJSON_TYPES[kind],
+        "perDegree": round(1 / precision_deg),
+        "coords": deltas.ravel(),
+        "offsets": list(offsets),
+    }
 
 
 def layer_data(gdf: gpd.GeoDataFrame, content: dict[str, Any], *, precision_deg: float = 1e-5) -> PageJSON:

@@ -94,11 +94,17 @@ def test_dense_points__cluster_on_one_canvas_and_open_popups_one_by_one(page, tm
     assert page.locator("canvas.ca-dense").count() == 1
     assert page.locator("path.leaflet-interactive").count() == 0  # no element per point
 
+    page.evaluate(
+        "() => Object.values(window.__map._layers).find(l => l._merc)"
+        ".on('click', e => { window.__clicked = e.layer.toGeoJSON(); })"
+    )
     x, y = _screen(page, 35.0, 100.0)
     page.mouse.move(x, y)
     assert page.locator(".leaflet-tooltip").inner_text() == HOSTILE_NAME
     page.mouse.click(x, y)
     assert page.locator(".ca-popup td").inner_text() == HOSTILE_NAME
+    clicked = page.evaluate("() => window.__clicked")  # what the app's map component reports
+    assert clicked["properties"]["id"] == f"p{len(crowd)}" and clicked["geometry"]["coordinates"] == [100.0, 35.0]
     assert dialogs == []
 
     zoom = page.evaluate("() => window.__map.getZoom()")

@@ -19,13 +19,13 @@
 
   /* Flat [lon, lat, lon, lat, …] from the delta-coded integer coordinates. */
   function flatCoordinates(geometry) {
-    var deltas = geometry.coords, scale = geometry.scale, out = new Float64Array(deltas.length);
+    var deltas = geometry.coords, perDegree = geometry.perDegree, out = new Float64Array(deltas.length);
     var x = 0, y = 0;
     for (var i = 0; i < deltas.length; i += 2) {
       x += deltas[i];
       y += deltas[i + 1];
-      out[i] = x * scale;
-      out[i + 1] = y * scale;
+      out[i] = x / perDegree;  // exact integer over exact integer: the rounded decimal itself
+      out[i + 1] = y / perDegree;
     }
     return out;
   }
@@ -185,9 +185,15 @@
       if (item.count > 1) {
         var bounds = L.latLngBounds(item.members.map(this._latLng, this));
         map.fitBounds(bounds.pad(0.2), {maxZoom: Math.min(map.getZoom() + 3, map.getMaxZoom())});
-      } else if (hasPopup(this._data)) {
-        var i = item.members[0];
-        L.popup({maxWidth: 380}).setLatLng(this._latLng(i)).setContent(popupHtml(this._data, i)).openOn(map);
+      } else {
+        var i = item.members[0], latlng = this._latLng(i), id = this._data.ids[i];
+        if (hasPopup(this._data)) {
+          L.popup({maxWidth: 380}).setLatLng(latlng).setContent(popupHtml(this._data, i)).openOn(map);
+        }
+        // Reported like a click on a GeoJSON feature, so the app can select it (e.g. a Details panel).
+        var feature = {type: "Feature", geometry: {type: "Point", coordinates: [latlng.lng, latlng.lat]},
+          properties: {id: id, i: i}};
+        this.fire("click", {latlng: latlng, layer: {feature: feature, toGeoJSON: function () { return feature; }}});
       }
     },
 
