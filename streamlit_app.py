@@ -914,58 +914,52 @@ def details_panel(frames: dict[str, gpd.GeoDataFrame], feature_id: str | None) -
     )
 
 
+class Shown(NamedTuple):
+    """What decides which features are shown: the status and year filters, on this catalog and data (a cache key)."""
+
+    statuses: tuple[str, ...]
+    year: int | None
+    catalog_file: str
+    data_folder: str
+
+    @classmethod
+    def of(cls, state: AppState) -> Shown:
+        """The filters of this session, on the app's catalog and data."""
+        return cls(state.statuses, state.year, CATALOG_FILE, DATA_FOLDER)
+
+
 @on_first_call(st.cache_data(show_spinner=False, max_entries=128))
-def pipeline_km(statuses: tuple[str, ...], year: int | None, catalog_file: str, data_folder: str) -> pd.DataFrame:
+def pipeline_km(shown: Shown) -> pd.DataFrame:
     """Geodesic km of oil and gas pipeline per country, for the features the filters show."""
-    ids = {"oil": "oil_pipelines", "gas": "gas_pipelines"}
-    lines = {label: filtered_frame(lid, statuses, year, catalog_file, data_folder) for label, lid in ids.items()}
-    countries = basemap_frame("countries", catalog_file, data_folder)
+    lines = {label: shown_frame(lid, shown) for label, lid in (("oil", "oil_pipelines"), ("gas", "gas_pipelines"))}
+    countries = basemap_frame("countries", shown.catalog_file, shown.data_folder)
     return km_by_country(lines, countries, country_field="sovereign")
 
 
-def shown_frames(
-    layer_ids: Sequence[str],
-    statuses: tuple[str, ...],
-    year: int | None,
-    catalog_file: str,
-    data_folder: str,
-    extra: Extra,
-) -> dict[str, gpd.GeoDataFrame]:
+def shown_frame(layer_id: str, shown: Shown) -> gpd.GeoDataFrame:
+    """A catalog layer's features that pass the filters."""
+    return filtered_frame(layer_id, shown.statuses, shown.year, shown.catalog_file, shown.data_folder)
+
+
+def shown_frames(layer_ids: Sequence[str], shown: Shown, extra: Extra) -> dict[str, gpd.GeoDataFrame]:
     """The features shown of each layer: catalog layers through the filters, uploads whole."""
-    return {
-        lid: extra[lid][1] if lid in extra else filtered_frame(lid, statuses, year, catalog_file, data_folder)
-        for lid in layer_ids
-    }
+    return {lid: extra[lid][1] if lid in extra else shown_frame(lid, shown) for lid in layer_ids}
 
 
 @on_first_call(st.cache_data(show_spinner=False, max_entries=256))
-def figures(
-    layer_ids: tuple[str, ...],
-    statuses: tuple[str, ...],
-    year: int | None,
-    catalog_file: str,
-    data_folder: str,
-    _extra: Extra,
-) -> pd.DataFrame:
+def figures(layer_ids: tuple[str, ...], shown: Shown, _extra: Extra) -> pd.DataFrame:
     """Investment and capacity figures of the features shown of these layers (upload ids are content hashes)."""
     from layers.uploads import UPLOAD_GROUP
 
-    frames = shown_frames(layer_ids, statuses, year, catalog_file, data_folder, _extra)
-    cat = catalog(catalog_file, data_folder)
+    frames = shown_frames(layer_ids, shown, _extra)
+    cat = catalog(shown.catalog_file, shown.data_folder)
     return figures_table(frames, {lid: UPLOAD_GROUP if lid in _extra else cat.get(lid).group for lid in frames})
 
 
 @on_first_call(st.cache_data(show_spinner=False, max_entries=256))
-def features_shown(
-    layers: tuple[tuple[str, str], ...],
-    statuses: tuple[str, ...],
-    year: int | None,
-    catalog_file: str,
-    data_folder: str,
-    _extra: Extra,
-) -> pd.DataFrame:
+def features_shown(layers: tuple[tuple[str, str], ...], shown: Shown, _extra: Extra) -> pd.DataFrame:
     """The feature table of these ``(layer id, title)`` layers, as the filters show them."""
-    frames = shown_frames([lid for lid, _ in layers], statuses, year, catalog_file, data_folder, _extra)
+    frames = shown_frames([lid for lid, _ in layers], shown, _extra)
     return feature_table({title: frames[lid] for lid, title in layers})
 
 
@@ -982,35 +976,16 @@ class Metrics(NamedTuple):
 
 
 @on_first_call(st.cache_resource(show_spinner=False, max_entries=128))
-def metrics(
-    layer_ids: tuple[str, ...],
-    statuses: tuple[str, ...],
-    year: int | None,
-    catalog_file: str,
-    data_folder: str,
-    _extra: Extra,
-) -> Metrics:
+def metrics(layer_ids: tuple[str, ...], shown: Shown, _extra: Extra) -> Metrics:
     """Pipeline km by country, facility count and investment figures of the layers shown (read-only)."""
-    return make_metrics(layer_ids, statuses, year, catalog_file, data_folder, _extra)
-
-
-def make_metrics(
-    layer_ids: tuple[str, ...],
-    statuses: tuple[str, ...],
-    year: int | None,
-    catalog_file: str,
-    data_folder: str,
-    extra: Extra,
-) -> Metrics:
-    """What :func:`metrics` caches (a cached function's source is read on each rerun: keep those short)."""
     table, error = None, None
     try:
-        table = pipeline_km(statuses, year, catalog_file, data_folder)
+        table = pipeline_km(shown)
     except CorridorAtlasError as err:
         error = f"Pipeline lengths by country are unavailable: {err}"
     facility_ids = [lid for lid in ("khorgos", "lianyungang", "almaty_plant") if lid in layer_ids]
-    facilities = shown_frames(facility_ids, statuses, year, catalog_file, data_folder, extra)
-    table_of_figures = figures(layer_ids, statuses, year, catalog_file, data_folder, extra)
+    facilities = shown_frames(facility_ids, shown, _extra)
+    table_of_figures = figures(layer_ids, shown, _extra)
     invest = table_of_figures[table_of_figures["metric"] == "investment"].sort_values("value", ascending=False)
     return Metrics(
         km_error=error,
@@ -1027,7 +1002,7 @@ def make_metrics(
 
 def metrics_section(layer_ids: tuple[str, ...], state: AppState) -> None:
     """Pipeline km by country, facility counts and investment figures with their sources."""
-    shown = metrics(layer_ids, state.statuses, state.year, CATALOG_FILE, DATA_FOLDER, upload_extra())
+    shown = metrics(layer_ids, Shown.of(state), upload_extra())
     if shown.km_error:
         st.error(plain(shown.km_error))
     cols = st.columns(4)
@@ -1055,7 +1030,7 @@ def metrics_section(layer_ids: tuple[str, ...], state: AppState) -> None:
 def visible_table(visible: tuple[str, ...], state: AppState) -> None:
     """The features of the layers that are switched on."""
     layers = tuple((lid, spec_of(lid).title) for lid in visible)
-    table = features_shown(layers, state.statuses, state.year, CATALOG_FILE, DATA_FOLDER, upload_extra())
+    table = features_shown(layers, Shown.of(state), upload_extra())
     st.markdown(f"**Visible features** ({len(table)})")
     columns = [
         c
@@ -1267,7 +1242,7 @@ def chart_specs(figures: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def charts_panel(layer_ids: tuple[str, ...], state: AppState) -> None:
     """Investments and capacities over time and by sector; every mark links to its source."""
-    table = figures(layer_ids, state.statuses, state.year, CATALOG_FILE, DATA_FOLDER, {})
+    table = figures(layer_ids, Shown.of(state), {})
     if table.empty:
         st.caption("No investment or capacity figures among the features shown.")
         return
@@ -1405,7 +1380,7 @@ def drawn_frames(
     frames: dict[str, gpd.GeoDataFrame], state: AppState, uploads: list[tuple[LayerSpec, Ingested]]
 ) -> dict[str, gpd.GeoDataFrame]:
     """What the map draws of each layer: catalog layers through the filters, uploads' display copies."""
-    shown = shown_frames(tuple(frames), state.statuses, state.year, CATALOG_FILE, DATA_FOLDER, {})
+    shown = shown_frames(tuple(frames), Shown.of(state), {})
     return {**shown, **{spec.id: layer.display for spec, layer in uploads}}
 
 

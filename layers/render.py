@@ -118,9 +118,14 @@ def _sources(gdf: gpd.GeoDataFrame) -> list[str | None] | None:
     return [sources_html(s) or None if isinstance(s, (list, tuple)) else None for s in gdf["sources"].tolist()]
 
 
-def kind_is_dense(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bool:
-    """Whether a layer is drawn as dense points: a point layer with more than :data:`DENSE_POINTS` features."""
-    return spec.geometry == "point" and len(gdf) > DENSE_POINTS and bool((gdf.geom_type == "Point").all())
+def drawing(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict[str, bool]:
+    """How the page draws a layer's display copy: ``dense`` points on one clustered canvas, or ``canvas`` paths.
+
+    Dense: a point layer (only points, none empty) with more than :data:`DENSE_POINTS` features.
+    Canvas: more than :data:`CANVAS_FROM_VERTICES` vertices.
+    """
+    points = spec.geometry == "point" and bool((gdf.geom_type == "Point").all()) and not gdf.geometry.is_empty.any()
+    return {"dense": points and len(gdf) > DENSE_POINTS, "canvas": vertex_count(gdf) > CANVAS_FROM_VERTICES}
 
 
 def feature_ids(gdf: gpd.GeoDataFrame) -> list[str]:
@@ -158,8 +163,7 @@ def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, max_vertices: int =
         "headings": {field: field_heading(field) for field in values},
         "values": values,
         "sources": _sources(gdf),
-        "dense": kind_is_dense(spec, gdf),
-        "canvas": vertex_count(gdf) > CANVAS_FROM_VERTICES,
+        **drawing(spec, gdf),
     }
     if spec.label and spec.label in gdf.columns:
         content["label"] = column_text(gdf[spec.label], spec.label)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 
-from geo.display import vertex_count
 from geo.places import label_column
 from layers.catalog import LayerSpec
 from layers.payload import PageJSON, layer_data
 from layers.popup import column_text
-from layers.render import CANVAS_FROM_VERTICES, feature_ids, kind_is_dense
+from layers.render import drawing, feature_ids
 from layers.style import Style
 
 __all__ = ["UPLOAD_GROUP", "label_column", "upload_payload", "upload_spec"]
@@ -60,7 +59,6 @@ def upload_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> PageJSON:
         "headings": {key: str(column)[:60] for key, column in zip(keys, columns, strict=True)},
         "values": values,
         "sources": None,
-        "dense": kind_is_dense(spec, gdf),
-        "canvas": vertex_count(gdf) > CANVAS_FROM_VERTICES,
+        **drawing(spec, gdf),
     }
     return layer_data(gdf, content)
