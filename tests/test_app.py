@@ -275,6 +275,7 @@ def map_calls(monkeypatch):
     """Record the map component's arguments and every map build, and pass both through."""
     import streamlit_folium
 
+    import app.mapview
     import layers.render
 
     calls: list[dict] = []
@@ -291,6 +292,7 @@ def map_calls(monkeypatch):
 
     monkeypatch.setattr(streamlit_folium, "_component_func", recording_component)
     monkeypatch.setattr(layers.render, "build_map", recording_build)
+    monkeypatch.setattr(app.mapview, "build_map", recording_build)  # the app's own reference to it
     return calls, builds
 
 

@@ -1,7 +1,8 @@
-"""The dependency rule: streamlit_app.py → layers/ → geo/, checked in a fresh interpreter."""
+"""The dependency rule: streamlit_app.py → app/ → layers/ → geo/, checked in a fresh interpreter."""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
@@ -25,16 +26,23 @@ def _loaded_after_import(modules: list[str]) -> set[str]:
 def test_geo__imports_neither_folium_nor_streamlit():
     loaded = _loaded_after_import(_modules("geo"))
     assert "geo" in loaded
-    assert not {"folium", "branca", "streamlit", "layers"} & loaded
+    assert not {"folium", "branca", "streamlit", "layers", "app"} & loaded
 
 
 def test_layers__does_not_import_streamlit():
     loaded = _loaded_after_import(_modules("layers"))
     assert "folium" in loaded
-    assert "streamlit" not in loaded and "streamlit_folium" not in loaded
+    assert "streamlit" not in loaded and "streamlit_folium" not in loaded and "app" not in loaded
 
 
-@pytest.mark.parametrize("package", ["geo", "layers"])
+def test_streamlit_app__is_only_the_entry_point():
+    """Streamlit reruns the script on every interaction; the page lives in app/, imported once per process."""
+    body = ast.parse((ROOT / "streamlit_app.py").read_text()).body
+    assert ast.get_docstring(ast.Module(body=body, type_ignores=[]))
+    assert [ast.unparse(node) for node in body[1:]] == ["from app.main import main", "main()"]
+
+
+@pytest.mark.parametrize("package", ["geo", "layers", "app"])
 def test_modules__stay_small(package):
     for path in (ROOT / package).glob("*.py"):
         code = [line for line in path.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]

@@ -1,0 +1,157 @@
+"""The corridor and route tabs: analyses with their tables and downloads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from app.data import all_frames, analysis_inputs, corridor_analysis, layer_ids, rail_network, route_analysis, source
+from app.state import keep_view
+from app.text import plain
+from app.uploads import spec_of, upload_extra, upload_key
+from geo.errors import CorridorAtlasError
+
+if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
+    pass
+
+
+def _download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
+
+
+def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Pick a corridor and a distance: facilities inside, km per country, border crossings."""
+    from geo.places import label_column
+
+    extra = upload_extra()
+    frames = {**frames, **{uid: gdf for uid, (_, gdf) in extra.items()}}
+    line_ids = layer_ids("line") + tuple(uid for uid, (kind, _) in extra.items() if kind == "line")
+    options: list[str] = [f"layer:{lid}" for lid in line_ids if lid in frames]
+    names = {f"layer:{lid}": f"All {spec_of(lid).title.lower()}" for lid in line_ids}
+    for lid in line_ids:
+        if lid in frames:
+            labels = frames[lid][label_column(frames[lid])]
+            for fid, name in labels.items():
+                options.append(fid)
+                names[fid] = str(name)
+    left, right = st.columns([3, 1])
+    left.selectbox(
+        "Corridor",
+        options,
+        index=None,
+        format_func=lambda o: names.get(o, o),
+        key="corridor",
+        on_change=keep_view,
+        placeholder="Choose a pipeline, a rail line or a whole layer",
+    )
+    right.number_input("Distance, km", min_value=1, max_value=500, step=5, key="corridor_km", on_change=keep_view)
+    corridor = st.session_state.get("corridor")
+    if not corridor:
+        st.caption("The buffer is drawn in an equidistant conic fitted to the region; distances are geodesic.")
+        return
+    try:
+        km = int(st.session_state["corridor_km"])
+        report = corridor_analysis(corridor, km, *upload_key(), *source(), extra)
+    except (CorridorAtlasError, KeyError) as err:
+        st.error(plain(f"Corridor analysis failed: {err}"))
+        return
+    a, b, c = st.columns(3)
+    a.metric("Facilities and cities within", len(report.facilities))
+    b.metric("Corridor length, km (geodesic)", f"{report.length_by_country['length_km'].sum():,.0f}")
+    c.metric("Border crossings", len(report.crossings))
+    inside = report.facilities.reset_index()[["feature_id", "name", "layer", "kind", "distance_km", "nearest_line"]]
+    st.markdown("**Within the corridor** (distance to the nearest line, geodesic)")
+    st.dataframe(inside.round({"distance_km": 1}), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Length per country**")
+        st.dataframe(report.length_by_country.round(1), hide_index=True, width="stretch")
+    with right:
+        st.markdown("**Border crossings**")
+        crossings = pd.DataFrame(
+            [
+                {"line": names.get(lid, lid), "from": c.from_country, "to": c.to_country, "near": c.place}
+                for lid, c in report.crossings
+            ],
+            columns=["line", "from", "to", "near"],
+        )
+        st.dataframe(crossings, hide_index=True, width="stretch")
+    _, all_points, _ = analysis_inputs(*upload_key(), *source(), extra)
+    geometry = pd.DataFrame({"feature_id": all_points.index, "geometry": all_points.geometry.to_numpy()})
+    points = gpd.GeoDataFrame(inside.merge(geometry, on="feature_id"), crs=4326)
+    features = pd.concat([report.buffer.assign(name=f"{report.distance_km:g} km buffer"), points], ignore_index=True)
+    d1, d2 = st.columns(2)
+    with d1:
+        _download("Download table (CSV)", inside.to_csv(index=False), "corridor.csv", "text/csv", "dl_corridor_csv")
+    with d2:
+        geojson = gpd.GeoDataFrame(features, crs=4326).to_json(drop_id=True)
+        _download(
+            "Download buffer and facilities (GeoJSON)",
+            geojson,
+            "corridor.geojson",
+            "application/geo+json",
+            "dl_corridor_geojson",
+        )
+
+
+def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Shortest rail route between two places, with the borders crossed and places passed."""
+    _, points, _ = analysis_inputs(*upload_key(), *source(), upload_extra())
+    names = {
+        fid: f"{name} ({spec_of(layer).title})"
+        for fid, name, layer in zip(points.index, points["name"], points["layer"], strict=True)
+    }
+    left, right = st.columns(2)
+    for col, key, label in ((left, "route_from", "From"), (right, "route_to", "To")):
+        col.selectbox(
+            label,
+            list(names),
+            index=None,
+            format_func=lambda fid: names.get(fid, fid),
+            key=key,
+            on_change=keep_view,
+            placeholder="A station, port, facility or city",
+        )
+    network = rail_network(*source())
+    st.caption(
+        f"Rail network: {network.graph.number_of_nodes():,} nodes, {network.graph.number_of_edges():,} segments, "
+        f"{len(network.components)} connected component(s), {network.snapped} line end(s) snapped."
+    )
+    origin, destination = st.session_state.get("route_from"), st.session_state.get("route_to")
+    if not (origin and destination):
+        return
+    if origin == destination:
+        st.warning("Choose two different places.")
+        return
+    try:
+        route, crossings, via = route_analysis(origin, destination, *upload_key(), *source(), upload_extra())
+    except (CorridorAtlasError, KeyError) as err:
+        st.error(plain(str(err)))
+        return
+    a, b, c = st.columns(3)
+    a.metric("Route length, km", f"{route.length_km:,.0f}")
+    b.metric("Along the rail network, km", f"{route.network_km:,.0f}")
+    c.metric("Border crossings", len(crossings))
+    st.caption(f"Joining legs: {route.access_km[0]:.1f} km at the start, {route.access_km[1]:.1f} km at the end.")
+    lines = all_frames(*source()).get("rail_corridors")
+    sequence = [str(lines.loc[i, "name"]) if lines is not None and i in lines.index else i for i in route.line_ids]
+    st.markdown("**Lines followed**")
+    st.dataframe(pd.DataFrame({"line": sequence}), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Border crossings**")
+        st.dataframe(crossings, hide_index=True, width="stretch")
+    with right:
+        st.markdown("**Places passed** (within 10 km)")
+        st.dataframe(via.round({"distance_km": 1}), hide_index=True, width="stretch")
+    path = gpd.GeoDataFrame(
+        {"from": [route.origin], "to": [route.destination], "length_km": [round(route.length_km, 1)]},
+        geometry=[route.geometry],
+        crs=4326,
+    )
+    _download(
+        "Download route (GeoJSON)", path.to_json(drop_id=True), "route.geojson", "application/geo+json", "dl_route"
+    )

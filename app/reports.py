@@ -1,0 +1,150 @@
+"""The charts and export tabs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from app.data import basemap_frame, current_catalog, data_bounds, source
+from app.panels import Shown, figures
+from app.state import AppState
+from app.text import plain
+from geo.errors import CorridorAtlasError
+from layers.catalog import GROUPS, LayerSpec
+
+if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
+    pass
+
+SECTOR_COLOURS = {"domain": list(GROUPS), "range": ["#D55E00", "#0072B2", "#CC79A7", "#999999"]}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def chart_specs(figures: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Vega-Lite specs (made with Altair, data inline) of the investment and capacity charts of ``figures``.
+
+    Cached by the figures themselves, so a toggle that changes no figure reuses the charts.
+    """
+    import altair as alt  # only when the Charts tab is open
+
+    tooltip = ["name:N", "year:Q", "value:Q", "unit:N", "status:N", "source:N"]
+    colour = alt.Color("sector:N", scale=alt.Scale(**SECTOR_COLOURS))
+    invest = (
+        alt.Chart(figures[figures["metric"] == "investment"])
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Year"),
+            y=alt.Y("sum(value):Q", title="US$ million"),
+            color=colour,
+            tooltip=tooltip,
+            href="source_url:N",
+        )
+    )
+    capacity = (
+        alt.Chart(figures[figures["metric"] == "capacity"])
+        .mark_circle(size=110)
+        .encode(
+            x=alt.X("year:Q", title="Year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d")),
+            y=alt.Y("value:Q", title="Capacity"),
+            color=colour,
+            tooltip=tooltip,
+            href="source_url:N",
+        )
+        .properties(height=140)
+        .facet(row=alt.Row("unit:N", title=None))
+        .resolve_scale(y="independent")
+    )
+    return invest.to_dict(), capacity.to_dict()
+
+
+def charts_panel(layer_ids: tuple[str, ...], state: AppState) -> None:
+    """Investments and capacities over time and by sector; every mark links to its source."""
+    table = figures(layer_ids, Shown.of(state), {})
+    if table.empty:
+        st.caption("No investment or capacity figures among the features shown.")
+        return
+    table = table.assign(year=table["year"].astype("float"))
+    invest, capacity = chart_specs(table)
+    st.markdown("**Published investment by year and sector** (US$ million; click a bar to open its source)")
+    st.vega_lite_chart(spec=invest, width="stretch")
+    st.markdown("**Capacities over time** (one panel per unit; click a point to open its source)")
+    st.vega_lite_chart(spec=capacity)
+    st.dataframe(
+        table[["name", "sector", "year", "metric", "value", "unit", "source", "source_url"]],
+        hide_index=True,
+        width="stretch",
+        column_config={"source_url": st.column_config.LinkColumn("link")},
+    )
+
+
+EXPORT_SIZES = ("1920x1080", "1280x720", "3840x2160", "1080x1080", "1200x1600")
+EXPORT_TITLE = "Kazakhstan–China infrastructure corridors"
+
+
+def export_panel(
+    frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...], extra_specs: dict[str, LayerSpec]
+) -> None:
+    """Export the view on screen (extent and visible layers) as PNG, SVG, PDF or HTML."""
+    from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot  # matplotlib: here only
+    from layers.standalone import embed_snippet
+
+    st.markdown("**Export the view on screen**: the map's current extent and the layers that are on.")
+    st.session_state.setdefault("export_title", EXPORT_TITLE)  # no widget default: the value is kept in state
+    left, right = st.columns(2)
+    title = left.text_input("Title", key="export_title")
+    subtitle = right.text_input("Subtitle", key="export_subtitle")
+    fmt_col, size_col, dpi_col, tiles_col = st.columns(4)
+    fmt = fmt_col.selectbox("Format", ALL_FORMATS, format_func=str.upper, key="export_format")
+    size = size_col.selectbox("Size (pixels)", EXPORT_SIZES, key="export_size")
+    dpi = dpi_col.selectbox("DPI (text and line size)", (150, 96, 200, 300), key="export_dpi")
+    tiles = tiles_col.selectbox(
+        "Background",
+        (None, "osm", "imagery"),
+        format_func=lambda v: {
+            None: "Offline basemap",
+            "osm": "OpenStreetMap (online)",
+            "imagery": "Esri imagery (online)",
+        }[v],
+        key="export_tiles",
+        help="Online backgrounds need the internet; PNG, SVG and PDF only.",
+    )
+    if st.button("Prepare export", key="export_go", disabled=not visible):
+        width, height = (int(v) for v in size.split("x"))
+        request = SnapshotRequest(
+            layers=visible,
+            format=fmt,
+            bbox=st.session_state.get("bounds") or data_bounds({lid: frames[lid] for lid in visible}),
+            width_px=width,
+            height_px=height,
+            dpi=dpi,
+            title=title,
+            subtitle=subtitle,
+            tiles=tiles if fmt != "html" else None,
+        )
+        data = SnapshotData(
+            catalog=current_catalog(),
+            extra_specs=extra_specs,
+            frames=frames,
+            basemap_frames={p.id: basemap_frame(p.id, *source()) for p in current_catalog().basemap.parts},
+        )
+        try:
+            snapshot = make_snapshot(request, data)
+        except CorridorAtlasError as err:
+            st.session_state.pop("export", None)
+            st.error(plain(str(err)))
+        else:
+            name = f"corridor-atlas.{fmt}"
+            embed = embed_snippet(name, title=title, width_px=width, height_px=height) if fmt == "html" else ""
+            st.session_state["export"] = (name, snapshot.content, snapshot.mime, snapshot.caption, embed)
+    if "export" in st.session_state:
+        name, content, mime, caption, embed = st.session_state["export"]
+        st.download_button(
+            f"Download {name}", content, file_name=name, mime=mime, key="export_download", on_click="ignore"
+        )
+        st.markdown("Alt text (caption):")
+        st.code(caption, language=None, wrap_lines=True)
+        if embed:
+            st.markdown("Embed snippet for web pages and slide tools:")
+            st.code(embed, language="html")

@@ -1,0 +1,111 @@
+"""The sidebar: layer toggles, users' own layers, filters and search."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import streamlit as st
+
+from app.data import DATA_CREDIT, current_catalog, loaded_layers, source, years
+from app.panels import find_feature
+from app.state import keep_view
+from app.text import plain
+from app.uploads import uploads_section
+from geo.schema import STATUSES
+from layers.catalog import GROUPS
+from layers.render import MapView
+
+if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
+    pass
+
+# --- page sections ------------------------------------------------------------------------------
+
+
+def sidebar(errors: dict[str, str], frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Layer toggles by group; a layer whose file is broken is shown disabled with its error."""
+    st.sidebar.title("Corridor Atlas")
+    st.sidebar.caption("Kazakhstan–China infrastructure corridors")
+    for group in GROUPS:
+        specs = current_catalog().in_group(group)
+        if not specs:
+            continue
+        st.sidebar.subheader(group)
+        for spec in specs:
+            st.sidebar.checkbox(
+                plain(spec.title),
+                key=spec.widget_key,
+                disabled=spec.id in errors,
+                help=errors.get(spec.id),
+            )
+    uploads_section()
+    filters_and_search(frames)
+    st.sidebar.divider()
+    st.sidebar.caption(
+        "Basemap: Natural Earth 1:10m (works offline). Online base layers: © OpenStreetMap "
+        "contributors; Esri World Imagery. " + DATA_CREDIT
+    )
+
+
+def go_to_search_result() -> None:
+    """Zoom to the chosen search result, switch its layer on and open its details."""
+    picked = st.session_state.get("q_pick")
+    frames, _ = loaded_layers()
+    found = find_feature(frames, picked) if picked else None
+    if found is None:
+        return
+    spec, row = found
+    st.session_state[spec.widget_key] = True
+    centre = row.geometry.centroid if row.geometry.geom_type != "Point" else row.geometry
+    zoom = 9.0 if row.geometry.geom_type == "Point" else 6.0
+    st.session_state["feature"] = picked
+    st.session_state["view"] = st.session_state["opening_view"] = MapView(lat=centre.y, lon=centre.x, zoom=zoom)
+
+
+def filters_and_search(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Status, sector and year filters (the timeline), and search by name or alias."""
+    st.sidebar.subheader("Filters")
+    st.sidebar.multiselect("Status", STATUSES, key="f_status", on_change=keep_view)
+    st.sidebar.multiselect("Sector", GROUPS, key="f_sector")
+    if frames:
+        first, last = years(tuple(frames), *source())
+        st.sidebar.slider(
+            "Network as it stood in",
+            min_value=first,
+            max_value=last,
+            key="f_year",
+            on_change=keep_view,
+            help="Features opened or agreed after this year are hidden; cities always show.",
+        )
+    st.sidebar.subheader("Search")
+    query = st.sidebar.text_input("Name or alias", key="q", placeholder="Khorgos, Druzhba, 霍尔果斯 …")
+    if query:
+        from geo.search import search_features
+
+        hits = search_features(frames, query, limit=15)
+        if hits.empty:
+            st.sidebar.caption("No match.")
+        else:
+            labels = {
+                row.feature_id: f"{row.name} · {row.matched} ({current_catalog().get(row.layer).title})"
+                for row in hits.itertuples()
+            }
+            st.sidebar.selectbox(
+                "Results",
+                list(labels),
+                index=None,
+                format_func=lambda fid: labels[fid],
+                key="q_pick",
+                on_change=go_to_search_result,
+                placeholder=f"{len(labels)} match(es): pick one to zoom to it",
+            )
+
+
+def settle_year(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Keep the timeline's year within the data's years (the latest year when none is chosen)."""
+    if not frames:
+        return
+    first, last = years(tuple(frames), *source())
+    chosen = st.session_state.get("f_year")
+    st.session_state["f_year"] = last if chosen is None else min(max(int(chosen), first), last)
+    st.session_state["_year_max"] = last

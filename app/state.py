@@ -1,0 +1,184 @@
+"""Session and URL state: the one accessor, the tabs, and what the map reports back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import streamlit as st
+
+from app.data import current_catalog
+from geo.schema import STATUSES
+from layers.catalog import GROUPS
+from layers.render import MapView
+
+if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
+    pass
+
+
+# --- session and URL state: the one accessor ----------------------------------------------------
+
+
+def _csv(allowed: Sequence[str]) -> Callable[[str], list[str]]:
+    def parse(text: str) -> list[str]:
+        values = [v for v in text.split(",") if v in allowed]
+        if not values:
+            raise ValueError(text)
+        return values
+
+    return parse
+
+
+def _parse_view(text: str) -> MapView:
+    lat, lon, zoom = (float(v) for v in text.split(","))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= zoom <= 18):
+        raise ValueError(text)
+    return MapView(lat=lat, lon=lon, zoom=zoom)
+
+
+class Param(NamedTuple):
+    """One piece of state kept in both session state (``key``) and the URL (``url``)."""
+
+    url: str
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    dump: Callable[[Any], str]
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("view", "view", None, _parse_view, lambda v: f"{v.lat:.4f},{v.lon:.4f},{v.zoom:g}"),
+    Param("feature", "feature", None, str, str),
+    Param("status", "f_status", list(STATUSES), _csv(STATUSES), ",".join),
+    Param("sector", "f_sector", list(GROUPS), _csv(GROUPS), ",".join),
+    Param("year", "f_year", None, int, str),
+    Param("corridor", "corridor", None, str, str),
+    Param("km", "corridor_km", 50, int, str),
+    Param("from", "route_from", None, str, str),
+    Param("to", "route_to", None, str, str),
+)
+
+
+class AppState(NamedTuple):
+    """What the URL holds: visible layers, map view, selection, filters, corridor and route."""
+
+    visible: tuple[str, ...]
+    view: MapView | None
+    feature: str | None
+    statuses: tuple[str, ...]
+    sectors: tuple[str, ...]
+    year: int | None
+
+
+class UrlState:
+    """Reads the URL once per session into session state, and writes session state back to the URL."""
+
+    LAYERS = "layers"
+
+    @staticmethod
+    def seed() -> None:
+        """On a session's first run, set every widget's state from the URL (or the defaults)."""
+        if st.session_state.get("_seeded"):
+            return
+        params = st.query_params
+        requested = params.get(UrlState.LAYERS)
+        wanted = set(requested.split(",")) if requested is not None else None
+        for spec in current_catalog().layers:
+            st.session_state[spec.widget_key] = spec.visible if wanted is None else spec.id in wanted
+        for param in PARAMS:
+            value = param.default
+            if param.url in params:
+                try:
+                    value = param.parse(params[param.url])
+                except ValueError:
+                    value = param.default  # a mangled parameter is ignored, not fatal
+            st.session_state[param.key] = value
+        st.session_state["opening_view"] = st.session_state["view"]
+        st.session_state["_seeded"] = True
+
+    @staticmethod
+    def current() -> AppState:
+        """The state as the widgets and the map last left it."""
+        ss = st.session_state
+        visible = tuple(spec.id for spec in current_catalog().layers if ss.get(spec.widget_key))
+        return AppState(
+            visible=visible,
+            view=ss["view"],
+            feature=ss.get("feature"),
+            statuses=tuple(ss["f_status"]),
+            sectors=tuple(ss["f_sector"]),
+            year=ss.get("f_year"),
+        )
+
+    @staticmethod
+    def write() -> None:
+        """Mirror session state into the URL, leaving out values equal to their defaults."""
+        ss = st.session_state
+        layers = ",".join(spec.id for spec in current_catalog().layers if ss.get(spec.widget_key))
+        wanted = {UrlState.LAYERS: layers}
+        for param in PARAMS:
+            value = ss.get(param.key)
+            if param.key == "f_year" and value == ss.get("_year_max"):
+                continue  # the latest year is no filter at all
+            if value is not None and value != param.default:
+                wanted[param.url] = param.dump(value)
+        for key in [k for k in st.query_params if k not in wanted]:
+            del st.query_params[key]
+        for key, value in wanted.items():
+            if st.query_params.get(key) != value:
+                st.query_params[key] = value
+
+
+def keep_view() -> None:
+    """A change that rebuilds the map (filters, corridor, route, uploads): reopen it where the user was looking.
+
+    Layer toggles do not rebuild the map (see :func:`show_map`), so they leave the opening view alone.
+    """
+    st.session_state["opening_view"] = st.session_state["view"]
+
+
+#: The tabs under the map. Only the open tab's panel runs (``st.tabs`` tracks the open tab).
+TABS = ("Metrics", "Visible features", "Corridor", "Route", "Charts", "Export")
+TAB_KEY = "tab"
+#: Widgets inside tabs whose values must outlive their tab being closed: Streamlit forgets the
+#: state of a widget that a run does not draw, and the corridor and route also drive the map and URL.
+TAB_WIDGETS = (
+    "corridor",
+    "corridor_km",
+    "route_from",
+    "route_to",
+    "export_title",
+    "export_subtitle",
+    "export_format",
+    "export_size",
+    "export_dpi",
+    "export_tiles",
+)
+
+
+def keep_tab_widgets() -> None:
+    """Keep the values of widgets in closed tabs (re-setting a widget's key makes it plain session state)."""
+    for key in TAB_WIDGETS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def read_map_events(result: dict | None) -> None:
+    """Take the view and the clicked feature from what the map returned."""
+    if not result:
+        return
+    bounds = result.get("bounds") or {}
+    south_west, north_east = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+    if south_west.get("lat") is not None and north_east.get("lat") is not None:
+        west, east = max(-180.0, float(south_west["lng"])), min(180.0, float(north_east["lng"]))
+        south, north = max(-85.0, float(south_west["lat"])), min(85.0, float(north_east["lat"]))
+        if west < east and south < north:
+            st.session_state["bounds"] = (west, south, east, north)
+    center, zoom = result.get("center"), result.get("zoom")
+    if center and zoom:
+        st.session_state["view"] = MapView(lat=float(center["lat"]), lon=float(center["lng"]), zoom=float(zoom))
+    drawing = result.get("last_active_drawing") or {}
+    feature_id = (drawing.get("properties") or {}).get("id")
+    if isinstance(feature_id, str) and feature_id != st.session_state.get("last_clicked"):
+        st.session_state["last_clicked"] = feature_id
+        st.session_state["feature"] = feature_id
