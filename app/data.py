@@ -11,9 +11,11 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from app.statics import publish
 from geo.errors import CorridorAtlasError
 from geo.filters import feature_mask, year_range
 from layers.catalog import CATALOG_PATH, DATA_DIR, Catalog, load_catalog
+from layers.elements import DataURL
 from layers.load import load_basemap_part, load_layer
 from layers.payload import PageJSON
 from layers.render import basemap_payloads, layer_payload
@@ -93,6 +95,16 @@ def basemap_page_data(catalog_file: str, data_folder: str) -> tuple[dict[str, Pa
         except CorridorAtlasError as err:
             problems.append(str(err))
     return basemap_payloads(cat.basemap, frames), problems
+
+
+@st.cache_resource(show_spinner=False)
+def basemap_urls(catalog_file: str, data_folder: str) -> dict[str, DataURL]:
+    """Each basemap part's page data published as a static file, by part id (see :mod:`app.statics`)."""
+    payloads, _ = basemap_page_data(catalog_file, data_folder)
+    return {
+        part_id: DataURL(publish(payload.encode("utf-8"), stem=f"basemap-{part_id}", suffix=".json"))
+        for part_id, payload in payloads.items()
+    }
 
 
 def data_bounds(frames: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:

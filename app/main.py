@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import geopandas as gpd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from app.analyses import corridor_panel, route_panel
 from app.data import basemap_page_data, current_catalog, load_current_catalog, loaded_layers, source
-from app.mapview import map_page, map_state, show_map
+from app.mapview import MapPage, map_page, map_state, show_map
 from app.panels import Shown, details_panel, metrics_section, shown_frames, visible_table
 from app.reports import charts_panel, export_panel
-from app.sidebar import settle_year, sidebar
+from app.sidebar import layer_toggles, settle_year, sidebar_heading, sidebar_tools
 from app.state import TAB_KEY, TABS, AppState, UrlState, keep_tab_widgets, read_map_events
 from app.text import plain
 from app.uploads import upload_extra, upload_layers, upload_page_data
@@ -43,19 +44,20 @@ def main() -> None:
 
     state = UrlState.current()
     uploads = upload_layers()
-    sectors = set(state.sectors)
-    visible = tuple(lid for lid in state.visible if lid in frames and current_catalog().get(lid).group in sectors)
-    visible += tuple(spec.id for spec, _ in uploads if st.session_state.get(spec.widget_key))
     uploaded = tuple((spec, upload_page_data(spec, layer)) for spec, layer in uploads)
     page = map_page(map_state(frames, state), *source(), uploaded, upload_extra())
+    sidebar_heading()
+    toggles = st.sidebar.container()
     map_col, detail_col = st.columns([5, 2])
-    with map_col:
-        result = show_map(page, visible)
-    read_map_events(result)
-    sidebar(errors, frames)  # widget values are in session state already; the sidebar is laid out apart
+    st.session_state[_FULL_RUN] = True
+    try:
+        with map_col:
+            map_area(MapArea(page, frames, errors, tuple(uploads)), toggles, detail_col)
+    finally:
+        st.session_state[_FULL_RUN] = False
+    sidebar_tools(frames)
     state = UrlState.current()
-    with detail_col:
-        details_panel({**frames, **{spec.id: layer.frame for spec, layer in uploads}}, state.feature)
+    visible = st.session_state[_DRAWN]
 
     everything = tuple(frames) + tuple(spec.id for spec, _ in uploads)
     panels: tuple[Callable[[], None], ...] = (
@@ -72,6 +74,53 @@ def main() -> None:
             with tab:
                 panel()
     UrlState.write()
+
+
+#: Session state: whether a full run is on (else a fragment rerun), and the layers the map last drew.
+_FULL_RUN, _DRAWN = "_full_run", "_drawn_layers"
+#: Tabs that show something of the visible layers only: a toggle while one is open reruns the page.
+VISIBILITY_TABS = frozenset({"Visible features", "Charts", "Export"})
+
+
+class MapArea(NamedTuple):
+    """What the map area is drawn from, as the last full run made it."""
+
+    page: MapPage
+    frames: dict[str, gpd.GeoDataFrame]
+    errors: dict[str, str]
+    uploads: tuple[tuple[LayerSpec, Ingested], ...]
+
+
+def visible_layers(area: MapArea, state: AppState) -> tuple[str, ...]:
+    """The layers switched on, of the loaded catalog layers in the chosen sectors, and the uploads."""
+    sectors = set(state.sectors)
+    cat = current_catalog()
+    visible = tuple(lid for lid in state.visible if lid in area.frames and cat.get(lid).group in sectors)
+    return visible + tuple(spec.id for spec, _ in area.uploads if st.session_state.get(spec.widget_key))
+
+
+@st.fragment
+def map_area(area: MapArea, toggles: DeltaGenerator, detail_col: DeltaGenerator) -> None:
+    """The layer toggles, the map and the selected feature's details: what a toggle, a pan or a click changes.
+
+    A fragment: a toggle or a map event reruns only this, with the arguments of the last full run
+    (the map page does not depend on which layers are on, see :func:`show_map`). The toggles are
+    drawn into the sidebar. When the open tab lists what is visible, a toggle reruns the page.
+    """
+    with toggles:
+        layer_toggles(area.errors)
+    visible = visible_layers(area, UrlState.current())
+    result = show_map(area.page, visible)
+    read_map_events(result)
+    with detail_col:
+        frames = {**area.frames, **{spec.id: layer.frame for spec, layer in area.uploads}}
+        details_panel(frames, UrlState.current().feature)
+    changed = visible != st.session_state.get(_DRAWN)
+    st.session_state[_DRAWN] = visible
+    if not st.session_state.get(_FULL_RUN):
+        UrlState.write()
+        if changed and st.session_state.get(TAB_KEY) in VISIBILITY_TABS:
+            st.rerun()
 
 
 def drawn_frames(

@@ -17,6 +17,7 @@ from app.data import (
     MAP_KEY,
     Extra,
     basemap_page_data,
+    basemap_urls,
     catalog,
     corridor_analysis,
     data_bounds,
@@ -25,6 +26,7 @@ from app.data import (
     route_analysis,
 )
 from app.state import AppState
+from app.statics import published_link, serving
 from app.uploads import session_uploads
 from geo.errors import CorridorAtlasError
 from layers.catalog import LayerSpec
@@ -146,7 +148,7 @@ def state_map(
 ) -> folium.Map:
     """Build the map of a state with every layer on (the page shows and hides them: see :func:`show_map`)."""
     cat = catalog(catalog_file, data_folder)
-    base, _ = basemap_page_data(catalog_file, data_folder)
+    base = basemap_urls(catalog_file, data_folder) if serving() else basemap_page_data(catalog_file, data_folder)[0]
     return build_map(
         layers,
         basemap=cat.basemap,
@@ -183,9 +185,12 @@ def component_page(fmap: folium.Map, specs: Sequence[LayerSpec]) -> MapPage:
     if [g.layer_name for g in own] != [spec.title for spec in specs]:
         raise RuntimeError("build_map no longer adds one overlay group per layer, last and in order")
     css_links, js_links = [], []
+    publishing = serving()  # Leaflet and the page script by URL, not inline (see app.statics)
     for element in _with_assets(fmap):
-        css_links.extend(href for _, href in getattr(element, "default_css", []))
-        js_links.extend(src for _, src in getattr(element, "default_js", []))
+        for name, href in getattr(element, "default_css", []):
+            css_links.append(published_link(href, stem=name) if publishing else href)
+        for name, src in getattr(element, "default_js", []):
+            js_links.append(published_link(src, stem=name) if publishing else src)
     try:
         (south, west), (north, east) = fmap.get_bounds()
     except AttributeError:

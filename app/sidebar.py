@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
 import streamlit as st
 
@@ -16,28 +14,26 @@ from geo.schema import STATUSES
 from layers.catalog import GROUPS
 from layers.render import MapView
 
-if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
-    pass
 
-# --- page sections ------------------------------------------------------------------------------
-
-
-def sidebar(errors: dict[str, str], frames: dict[str, gpd.GeoDataFrame]) -> None:
-    """Layer toggles by group; a layer whose file is broken is shown disabled with its error."""
+def sidebar_heading() -> None:
+    """The app's name at the top of the sidebar."""
     st.sidebar.title("Corridor Atlas")
     st.sidebar.caption("Kazakhstan–China infrastructure corridors")
+
+
+def layer_toggles(errors: dict[str, str]) -> None:
+    """Layer toggles by group; a layer whose file is broken is shown disabled with its error."""
     for group in GROUPS:
         specs = current_catalog().in_group(group)
         if not specs:
             continue
-        st.sidebar.subheader(group)
+        st.subheader(group)
         for spec in specs:
-            st.sidebar.checkbox(
-                plain(spec.title),
-                key=spec.widget_key,
-                disabled=spec.id in errors,
-                help=errors.get(spec.id),
-            )
+            st.checkbox(plain(spec.title), key=spec.widget_key, disabled=spec.id in errors, help=errors.get(spec.id))
+
+
+def sidebar_tools(frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """Users' own layers, filters and search, and the credits."""
     uploads_section()
     filters_and_search(frames)
     st.sidebar.divider()

@@ -12,7 +12,16 @@ from folium.template import Template
 
 from layers.payload import PageJSON, page_json
 
-__all__ = ["DataLayer", "Legend", "SafeLayerControl"]
+__all__ = ["BASEMAP_PANE", "DataLayer", "DataURL", "Legend", "SafeLayerControl"]
+
+#: The map pane the basemap is drawn in (made on every map by the page script), under the layers.
+BASEMAP_PANE = "ca-basemap"
+
+
+class DataURL(str):
+    """The URL of a layer's page data (same origin), fetched by the page instead of being embedded in it."""
+
+    __slots__ = ()
 
 
 class _RawScript(Element):
@@ -34,7 +43,8 @@ class DataLayer(MacroElement):
     ----------
     payload
         Page data made by :func:`layers.payload.layer_data`: geometry, ids and plain property
-        values, which the page escapes when it builds a tooltip, popup or label.
+        values, which the page escapes when it builds a tooltip, popup or label. Or the
+        :class:`DataURL` of such data, which the page fetches and draws when it arrives.
     style
         Leaflet path options (colour, weight, dash …).
     radius
@@ -45,16 +55,19 @@ class DataLayer(MacroElement):
         Plain-text attribution shown in the map's attribution control.
     canvas
         Draw on a canvas instead of SVG: no DOM node per feature, so large layers paint fast.
+    pane
+        The map pane to draw in (Leaflet's overlay pane by default).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = CorridorAtlas.layer({{ this.payload }}, {
+        var {{ this.get_name() }} = CorridorAtlas.{{ this.method }}({{ this.payload }}, {
             style: {{ this.style }},
             radius: {{ this.radius }},
             interactive: {{ this.interactive }},
             canvas: {{ this.canvas }},
+            pane: {{ this.pane }},
             attribution: {{ this.attribution }}
         }).addTo({{ this._parent.get_name() }});
         {% endmacro %}
@@ -63,19 +76,24 @@ class DataLayer(MacroElement):
 
     def __init__(
         self,
-        payload: PageJSON,
+        payload: PageJSON | DataURL,
         *,
         style: dict[str, Any],
         radius: float = 6.0,
         interactive: bool = True,
         attribution: str = "",
         canvas: bool = False,
+        pane: str = "overlayPane",
     ) -> None:
         super().__init__()
         self._name = "DataLayer"
-        if not isinstance(payload, PageJSON):
-            raise TypeError("DataLayer takes page data made by layer_data(), never raw text")
-        self.payload = payload
+        if isinstance(payload, DataURL):
+            self.method, self.payload = "remoteLayer", page_json(str(payload))
+        elif isinstance(payload, PageJSON):
+            self.method, self.payload = "layer", payload
+        else:
+            raise TypeError("DataLayer takes page data made by layer_data() or its DataURL, never raw text")
+        self.pane = page_json(pane)
         self.style = page_json(style)
         self.radius = float(radius)
         self.interactive = "true" if interactive else "false"

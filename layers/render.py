@@ -17,7 +17,7 @@ from geo.crs import REGION_BBOX
 from geo.display import DISPLAY_VERTICES, display_copy, vertex_count
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
-from layers.elements import DataLayer, Legend, SafeLayerControl
+from layers.elements import BASEMAP_PANE, DataLayer, DataURL, Legend, SafeLayerControl
 from layers.payload import PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
 from layers.style import Style, swatch_svg
@@ -195,7 +195,7 @@ def basemap_payloads(basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -
     }
 
 
-def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON]) -> folium.FeatureGroup:
+def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON | DataURL]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=basemap.title, overlay=False, control=True, show=True)
     for i, part in enumerate(basemap.parts):
         if part.id not in payloads:
@@ -205,6 +205,7 @@ def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON]) -> folium
             style=part.style.leaflet(),
             interactive=False,
             canvas=True,
+            pane=BASEMAP_PANE,
             attribution=basemap.attribution if i == 0 else "",
         ).add_to(group)
     return group
@@ -223,7 +224,7 @@ def build_map(
     layers: Sequence[tuple[LayerSpec, PageJSON]],
     *,
     basemap: Basemap,
-    basemap_parts: Mapping[str, PageJSON],
+    basemap_parts: Mapping[str, PageJSON | DataURL],
     visible: Collection[str] | None = None,
     view: MapView | None = DEFAULT_VIEW,
     fit: tuple[float, float, float, float] | None = None,
@@ -240,7 +241,8 @@ def build_map(
     basemap
         The catalog's basemap declaration.
     basemap_parts
-        Basemap part id → its payload, from :func:`basemap_payloads`.
+        Basemap part id → its payload, from :func:`basemap_payloads`, or the :class:`DataURL` the
+        page fetches it from (the same for every map of a server: the browser keeps it).
     visible
         Ids of the layers shown on opening; ``None`` uses each layer's catalog default.
     view

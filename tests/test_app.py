@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -314,9 +315,40 @@ def test_app__map_arguments_are_those_st_folium_sends_for_the_same_map(map_calls
     streamlit_folium.st_folium(fmap, key="map", height=620, use_container_width=True, returned_objects=MAP_RETURNS)
     theirs = calls.pop()
     assert ours.keys() == theirs.keys()
-    for name in ours.keys() - {"on_change", "layer_control"}:
+    for name in ours.keys() - {"on_change", "layer_control", "js_links", "css_links"}:
         assert ours[name] == theirs[name], name
     assert theirs["layer_control"] is None and "window.map" in ours["layer_control"]
+    for name in ("js_links", "css_links"):  # the same files, published by URL instead of inlined
+        assert [_published(link) for link in ours[name]] == [_inlined(link) for link in theirs[name]]
+
+
+def _published(link: str) -> bytes:
+    from app.statics import FROM_COMPONENT_FRAME, STATIC_DIR
+
+    assert link.startswith(FROM_COMPONENT_FRAME)
+    return (STATIC_DIR / link.removeprefix(FROM_COMPONENT_FRAME)).read_bytes()
+
+
+def _inlined(link: str) -> bytes:
+    head, _, data = link.partition(",")
+    assert head.startswith("data:") and head.endswith(";base64")
+    return base64.b64decode(data)
+
+
+def test_app__map_arguments_leave_leaflet_and_the_basemap_to_static_files(map_calls):
+    """What every map of the server shares is loaded by URL: a toggle resends only the layers' data."""
+    calls, _ = map_calls
+    _run()
+    args = calls[-1]
+    size = len(json.dumps({k: v for k, v in args.items() if k != "on_change"}))
+    assert size < 200_000, f"the map's arguments are {size:,} bytes"
+    assert "data:" not in " ".join(args["js_links"] + args["css_links"])
+    base = CATALOG.basemap.parts
+    urls = re.findall(r'CorridorAtlas\.remoteLayer\("([^"]+)"', args["script"])
+    assert len(urls) == len(base)
+    for part, url in zip(base, urls, strict=True):
+        assert f"/basemap-{part.id}-" in url
+        assert json.loads(_published(url))["geometry"]  # the part's page data, as the page fetches it
 
 
 def _shown_and_hidden(call: dict) -> tuple[list[str], list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -156,6 +157,37 @@ def test_app__sidebar_toggle_changes_drawn_features_and_stays_local(page, app_ur
     assert "gas_pipelines" in page.url
 
     assert _outside(page.requests) == []
+
+
+def test_app__basemap_is_fetched_from_the_app_and_drawn_under_the_layers(page, app_url):
+    statuses: dict[str, int] = {}
+    page.on("response", lambda response: statuses.__setitem__(response.url, response.status))
+    page.goto(app_url)
+    frame = _map_frame(page)
+    parts = len(CATALOG.basemap.parts)
+    canvases = frame.locator(".leaflet-ca-basemap-pane canvas")
+    deadline = time.monotonic() + 30
+    while canvases.count() < parts and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert canvases.count() == parts  # one canvas per part, in the pane under the overlays
+    static = {url: status for url, status in statuses.items() if "/app/static/" in url}
+    assert sum("/basemap-" in url for url in static) == parts
+    assert any("/leaflet-" in url and url.endswith(".js") for url in static)
+    assert set(static.values()) == {200}
+    z_index = frame.locator(".leaflet-ca-basemap-pane").evaluate("pane => getComputedStyle(pane).zIndex")
+    assert int(z_index) < int(frame.locator(".leaflet-overlay-pane").evaluate("p => getComputedStyle(p).zIndex"))
+
+
+def test_app__a_toggle_updates_the_open_visible_features_tab(page, app_url):
+    page.goto(app_url)
+    _map_frame(page)
+    page.get_by_role("tab", name="Visible features").click()
+    heading = page.get_by_text(re.compile(r"^Visible features \(\d+\)$"))
+    heading.wait_for(timeout=30_000)
+    before = int(re.search(r"\((\d+)\)", heading.inner_text()).group(1))
+    page.get_by_role("checkbox", name="Cities").uncheck(force=True)
+    cities = len(load_layer(CATALOG.get("cities")))
+    page.get_by_text(f"Visible features ({before - cities})").wait_for(timeout=30_000)
 
 
 def test_app__shared_link_reopens_the_same_layers(page, app_url):

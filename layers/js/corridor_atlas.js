@@ -264,12 +264,35 @@
         }
       },
       interactive: options.interactive,
-      renderer: options.canvas || data.canvas ? L.canvas({padding: 0.5}) : undefined,
+      renderer: options.canvas || data.canvas ? L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}) : undefined,
+      pane: options.pane || "overlayPane",
       attribution: options.attribution
     });
     manageLabels(made, data);
     return made;
   }
 
-  window.CorridorAtlas = {esc: esc, geometries: geometries, layer: layer, popupHtml: popupHtml, tooltipHtml: tooltipHtml};
+  /* A layer whose page data is fetched from ``url`` (same origin): drawn once it arrives. */
+  function remoteLayer(url, options) {
+    var holder = L.featureGroup();
+    fetch(url)
+      .then(function (response) {
+        if (!response.ok) { throw new Error(url + ": HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (data) { holder.addLayer(layer(data, options)); holder.fire("ca:loaded"); })
+      .catch(function (err) { console.error("Corridor Atlas: layer data not loaded: " + err.message); });
+    return holder;
+  }
+
+  /* Every map gets a pane for the basemap, under the overlays (400) and over tiles (200): the
+     basemap stays under the layers even when its data arrives after theirs. */
+  var BASEMAP_PANE = "ca-basemap";
+  L.Map.addInitHook(function () {
+    this.createPane(BASEMAP_PANE).style.zIndex = 350;
+  });
+
+  window.CorridorAtlas = {
+    esc: esc, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml, tooltipHtml: tooltipHtml
+  };
 })();
