@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,9 +17,10 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon
 
 from layers.assets import atlas_js_uri, leaflet_js_uri
-from layers.catalog import Basemap, LayerSpec
+from layers.catalog import Basemap, BasemapPart, LayerSpec
+from layers.elements import DataURL
 from layers.payload import layer_data
-from layers.render import DENSE_POINTS, build_map, layer_payload
+from layers.render import DENSE_POINTS, build_map, layer_payload, text_content
 from layers.style import Style
 
 pytestmark = pytest.mark.browser
@@ -115,7 +121,44 @@ def test_dense_points__cluster_on_one_canvas_and_open_popups_one_by_one(page, tm
     page.wait_for_function(f"() => window.__map.getZoom() > {zoom}")
 
 
+def test_remote_layer__fetched_parts_draw_under_the_layers_and_a_missing_one_is_reported(page, tmp_path):
+    sea = BasemapPart(id="sea", file="sea.geojson", style=Style(colour="#C9DDEB", fill_colour="#C9DDEB"))
+    land = BasemapPart(id="land", file="land.geojson", style=Style(colour="#B8B2A6", fill_colour="#F3F0E8"))
+    basemap = Basemap(title="Offline basemap", background="#ddd", attribution="", parts=(sea, land))
+    square = gpd.GeoDataFrame(geometry=[Polygon([(80, 35), (95, 35), (95, 45), (80, 45)])], crs=4326)
+    (tmp_path / "land.json").write_text(layer_data(square, text_content(1)), encoding="utf-8")
+    spec = _spec("point", tooltip=("name",))
+    layer = _points([(88.0, 40.0)], name="Probe point")
+    parts = {"sea": DataURL("missing.json"), "land": DataURL("land.json")}  # no missing.json: a 404
+    html = build_map([(spec, layer_payload(spec, layer))], basemap=basemap, basemap_parts=parts)
+    (tmp_path / "map.html").write_text(html.get_root().render(), encoding="utf-8")
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    with _served(tmp_path) as url:
+        page.goto(f"{url}/map.html")
+        page.wait_for_selector(".leaflet-ca-basemap-pane canvas", state="attached")
+        assert page.locator(".leaflet-ca-basemap-pane canvas").count() == 1  # land only
+        assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 1  # the layer drew
+    assert [e for e in errors if "missing.json" in e and "404" in e], errors
+    assert not [e for e in errors if "missing.json" not in e and "404" not in e], errors
+
+
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _served(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` over HTTP on localhost (pages fetch data by URL, which file:// forbids)."""
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def _spec(geometry: str, **fields: tuple[str, ...]) -> LayerSpec:
