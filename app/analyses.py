@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -13,9 +11,6 @@ from app.state import keep_view
 from app.text import plain
 from app.uploads import spec_of, upload_extra, upload_key
 from geo.errors import CorridorAtlasError
-
-if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
-    pass
 
 
 def _download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:

@@ -243,6 +243,3 @@ def route_analysis(
     countries = basemap_frame("countries", catalog_file, data_folder)
     crossings, via = route_summary(route, points, countries)
     return route, crossings, via
-
-
-# --- the map: one page per map state, shown with its layers switched on or off in the page ----------

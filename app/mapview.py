@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import folium
 import geopandas as gpd
@@ -32,9 +32,6 @@ from geo.errors import CorridorAtlasError
 from layers.catalog import LayerSpec
 from layers.payload import PageJSON
 from layers.render import MapView, Overlay, build_map, overlay_payload
-
-if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
-    pass
 
 
 class MapState(NamedTuple):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -11,15 +11,12 @@ import streamlit as st
 
 from app.data import Extra, basemap_frame, catalog, filtered_frame, source
 from app.state import AppState
-from app.text import plain
+from app.text import Link, markdown_table, plain
 from app.uploads import spec_of, upload_extra
 from geo.errors import CorridorAtlasError
 from geo.summary import feature_table, figures_table, km_by_country
 from layers.catalog import LayerSpec
 from layers.popup import FIELD_LABELS, format_value, safe_url
-
-if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
-    pass
 
 
 def find_feature(frames: dict[str, gpd.GeoDataFrame], feature_id: str) -> tuple[LayerSpec, pd.Series] | None:
@@ -132,10 +129,10 @@ class Metrics(NamedTuple):
     km_error: str | None
     oil_km: float | None
     gas_km: float | None
-    km_by_country: pd.DataFrame | None  # countries with 50 m or more, rounded
+    km_by_country: str | None  # Markdown table: countries with 50 m or more, km to 0.1
     facilities: int
     investment_bn: float
-    investments: pd.DataFrame  # largest first, value as "US$ million"
+    investments: str  # Markdown table: largest first, US$ million, linked to their sources
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
@@ -154,13 +151,28 @@ def metrics(layer_ids: tuple[str, ...], shown: Shown, _extra: Extra) -> Metrics:
         km_error=error,
         oil_km=None if table is None else float(table["oil length_km"].sum()),
         gas_km=None if table is None else float(table["gas length_km"].sum()),
-        km_by_country=None if table is None else table[table.sum(axis=1) >= 0.05].round(1),  # border vertices
+        km_by_country=None if table is None else _km_table(table[table.sum(axis=1) >= 0.05]),  # border vertices
         facilities=sum(len(gdf) for gdf in facilities.values()),
         investment_bn=float(invest["value"].sum()) / 1e3,
-        investments=invest[["name", "year", "status", "value", "source", "source_url"]].rename(
-            columns={"value": "US$ million"}
+        investments=markdown_table(
+            ("Project", "Year", "Status", "US$ million", "Source"),
+            (
+                (str(r.name), _year(r.year), str(r.status), f"{r.value:,g}", Link(str(r.source), r.source_url))
+                for r in invest.itertuples()
+            ),
         ),
     )
+
+
+def _km_table(table: pd.DataFrame) -> str:
+    """Pipeline km by country (rows) and kind (columns, ``<kind> length_km``) as a Markdown table."""
+    kinds = [column.removesuffix(" length_km") for column in table.columns]
+    rows = ((str(country), *(f"{km:,.1f}" for km in values)) for country, values in table.iterrows())
+    return markdown_table(("Country", *(f"{kind.capitalize()}, km" for kind in kinds)), rows)
+
+
+def _year(value: object) -> str:
+    return "" if pd.isna(value) else str(int(value))
 
 
 def metrics_section(layer_ids: tuple[str, ...], state: AppState) -> None:
@@ -178,16 +190,11 @@ def metrics_section(layer_ids: tuple[str, ...], state: AppState) -> None:
     with left:
         st.markdown("**Pipeline length by country (geodesic, km)**")
         if shown.km_by_country is not None:
-            st.dataframe(shown.km_by_country, width="stretch")
+            st.markdown(shown.km_by_country)
             st.caption("Each line split by Natural Earth 1:10m borders and measured on the WGS84 ellipsoid.")
     with right:
         st.markdown("**Investment figures and their sources**")
-        st.dataframe(
-            shown.investments,
-            hide_index=True,
-            width="stretch",
-            column_config={"source_url": st.column_config.LinkColumn("link")},
-        )
+        st.markdown(shown.investments)
 
 
 def visible_table(visible: tuple[str, ...], state: AppState) -> None:

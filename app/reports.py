@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -14,9 +14,6 @@ from app.state import AppState
 from app.text import plain
 from geo.errors import CorridorAtlasError
 from layers.catalog import GROUPS, LayerSpec
-
-if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
-    pass
 
 SECTOR_COLOURS = {"domain": list(GROUPS), "range": ["#D55E00", "#0072B2", "#CC79A7", "#999999"]}
 

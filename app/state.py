@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import streamlit as st
 
@@ -11,10 +11,6 @@ from app.data import current_catalog
 from geo.schema import STATUSES
 from layers.catalog import GROUPS
 from layers.render import MapView
-
-if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
-    pass
-
 
 # --- session and URL state: the one accessor ----------------------------------------------------
 

@@ -12,7 +12,8 @@ Three measurements, each in a fresh process:
 - Cold start: a real ``streamlit run`` server on a free port, opened by headless Chromium (Debian's
   ``/usr/bin/chromium``, already running): wall time from launching the server to its port, to
   the first script run, to the map handed to Streamlit, to the map's first feature (and all
-  features) painted.
+  features) painted. Each cold start is followed by the same launch of a one-line Streamlit app
+  (``st.write``) to its text shown: the floor that Streamlit and the browser set on this machine.
 - Reruns: the same server, driven in Chromium as a user would: toggle sidebar checkboxes, rerun
   (key R), switch tabs, pan the map. After each action the bench waits until the map has repainted
   and no further run starts, then reads the runs the action caused (a follow-up run is one the map
@@ -233,6 +234,22 @@ def _settle(server: Server, page: Any, expected: int | None) -> list[Run]:
     return server.take_new()
 
 
+FLOOR_APP = 'import streamlit as st\n\nst.write("Streamlit floor")\n'
+
+
+def cold_floor(page: Any, workdir: Path, results: Results) -> None:
+    """The same launch and page load for a one-line Streamlit app: what any app pays on this machine."""
+    folder = workdir / "floor"
+    folder.mkdir(exist_ok=True)
+    script = folder / "floor_app.py"
+    script.write_text(FLOOR_APP, encoding="utf-8")
+    with launched(script, folder) as server:
+        _wait_until(lambda: _port_open(server), "the server's port", step_s=0.01)
+        page.goto(server.url)
+        page.get_by_text("Streamlit floor").wait_for(timeout=TIMEOUT_S * 1000)
+        results.floor_s.append(time.time() - server.launched)
+
+
 @dataclass
 class Results:
     """Figures collected over the repeats."""
@@ -241,6 +258,7 @@ class Results:
     first_run_ms: list[float] = field(default_factory=list)
     map_in_first_run_ms: list[float] = field(default_factory=list)
     actions: dict[str, list[list[Run]]] = field(default_factory=dict)
+    floor_s: list[float] = field(default_factory=list)  # launch → a one-line app's text shown
 
     def mark(self, event: str, launched: float) -> None:
         """Record the seconds from launching the server to ``event`` (now)."""
@@ -466,6 +484,8 @@ def report(results: Results, app: Path, load_before: float) -> None:
             target = COLD_TARGET_S if event == "first map feature painted" else None
             print(_row(f"launch → {event}", seconds, "s", target))
         print(_row("first script run, server time", results.first_run_ms, "ms"))
+        if results.floor_s:
+            print(_row("floor: a one-line Streamlit app, launch → shown", results.floor_s, "s"))
     _actions(results, "server + Chromium, script run(s) per action", in_process=False)
 
 
@@ -521,6 +541,9 @@ def browser_phases(app: Path, args: argparse.Namespace, results: Results) -> Non
         for _ in range(args.repeat if args.only in (None, "cold") else 0):
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             cold_start(context.new_page(), app, Path(tmp), results, all_on)
+            context.close()
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            cold_floor(context.new_page(), Path(tmp), results)
             context.close()
         if args.only in (None, "reruns"):
             context = browser.new_context(viewport={"width": 1400, "height": 900})

@@ -385,3 +385,30 @@ def test_app__charts_tab_draws_investments_and_capacities_linked_to_sources():
     assert all(chart.proto.datasets for chart in at.get("vega_lite_chart"))  # the figures travel with the charts
     figures = next(df.value for df in at.dataframe if "source_url" in df.value.columns)
     assert figures["source_url"].str.startswith("http").any()
+
+
+def test_markdown_table__shows_cells_literally_and_links_only_http():
+    from app.text import Link, markdown_table
+
+    table = markdown_table(
+        ("Project", "Source"),
+        [
+            ("A | B *bold* <b>x</b>", Link("Report (2015)", "https://example.org/a_(b)")),
+            ("C\nD", Link("[click](javascript:alert(1))", "javascript:alert(1)")),
+        ],
+    )
+    lines = table.splitlines()
+    assert lines[:2] == ["| Project | Source |", "| --- | --- |"]
+    assert lines[2] == (
+        "| A \\| B \\*bold\\* \\<b\\>x\\</b\\> | [Report \\(2015\\)](https://example.org/a_%28b%29) |"
+    )
+    assert lines[3] == "| C D | \\[click\\]\\(javascript\\:alert\\(1\\)\\) |"  # text only, no link
+
+
+def test_app__metrics_tab_lists_investments_linked_to_their_sources():
+    at = _run()
+    tables = [m.value for m in at.markdown if m.value.startswith("| Project |")]
+    assert len(tables) == 1
+    rows = tables[0].splitlines()[2:]
+    assert len(rows) >= 4 and all(re.search(r"\]\(https?://", row) for row in rows)
+    assert any(m.value.startswith("| Country | Oil, km | Gas, km |") for m in at.markdown)
