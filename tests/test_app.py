@@ -399,9 +399,7 @@ def test_markdown_table__shows_cells_literally_and_links_only_http():
     )
     lines = table.splitlines()
     assert lines[:2] == ["| Project | Source |", "| --- | --- |"]
-    assert lines[2] == (
-        "| A \\| B \\*bold\\* \\<b\\>x\\</b\\> | [Report \\(2015\\)](https://example.org/a_%28b%29) |"
-    )
+    assert lines[2] == ("| A \\| B \\*bold\\* \\<b\\>x\\</b\\> | [Report \\(2015\\)](https://example.org/a_%28b%29) |")
     assert lines[3] == "| C D | \\[click\\]\\(javascript\\:alert\\(1\\)\\) |"  # text only, no link
 
 
