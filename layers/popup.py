@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "FIELD_LABELS",
@@ -86,6 +88,9 @@ def column_text(values: pd.Series, field: str, *, max_chars: int | None = None) 
         texts = values.astype(str).where(values.notna(), None).tolist()
     elif field in _FORMATTED:
         texts = [format_value(field, v) for v in values.tolist()]
+    elif isinstance(values.dtype, pd.StringDtype):
+        trimmed = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))  # in Arrow, not value by value
+        texts = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed).to_pylist()
     else:
         texts = [(v.strip() or None) if type(v) is str else format_value(field, v) for v in values.tolist()]
     if max_chars is not None:

@@ -11,6 +11,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import xyzservices.providers as xyz
 
 from geo.crs import REGION_BBOX
@@ -124,7 +125,12 @@ def drawing(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict[str, bool]:
     Dense: a point layer (only points, none empty) with more than :data:`DENSE_POINTS` features.
     Canvas: more than :data:`CANVAS_FROM_VERTICES` vertices.
     """
-    points = spec.geometry == "point" and bool((gdf.geom_type == "Point").all()) and not gdf.geometry.is_empty.any()
+    geoms = gdf.geometry.to_numpy()
+    points = (
+        spec.geometry == "point"
+        and bool((shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all())
+        and not shapely.is_empty(geoms).any()
+    )
     return {"dense": points and len(gdf) > DENSE_POINTS, "canvas": vertex_count(gdf) > CANVAS_FROM_VERTICES}
 
 

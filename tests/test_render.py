@@ -178,3 +178,11 @@ def test_map__large_layers_are_drawn_on_canvas_small_ones_as_svg():
     for gdf, expected in ((big, 1), (small, 0)):
         html = _render([(_spec(), layer_payload(_spec(), gdf))])
         assert _payloads(html)[0]["canvas"] is bool(expected)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "object"])
+def test_column_text__trims_and_leaves_out_blank_text_in_any_string_storage(dtype):
+    from layers.popup import column_text
+
+    values = pd.Series(["  Khorgos ", "", "   ", None, "Алматы\u00a0", "a\tb"], dtype=dtype)
+    assert column_text(values, "name") == ["Khorgos", None, None, None, "Алматы", "a\tb"]
