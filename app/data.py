@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +24,8 @@ from layers.render import basemap_payloads, layer_payload
 if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
     from geo.corridor import CorridorReport
     from geo.network import Network, Route
+
+_LOG = logging.getLogger(__name__)
 
 DATA_CREDIT = "Corridor data: see each feature's sources; some routes © OpenStreetMap contributors (ODbL)"
 MAP_KEY = "map"
@@ -98,13 +101,20 @@ def basemap_page_data(catalog_file: str, data_folder: str) -> tuple[dict[str, Pa
 
 
 @st.cache_resource(show_spinner=False)
-def basemap_urls(catalog_file: str, data_folder: str) -> dict[str, DataURL]:
-    """Each basemap part's page data published as a static file, by part id (see :mod:`app.statics`)."""
+def basemap_urls(catalog_file: str, data_folder: str) -> dict[str, DataURL] | None:
+    """Each basemap part's page data published as a static file, by part id (see :mod:`app.statics`).
+
+    ``None`` when the files cannot be written (a read-only install): the map then carries them inline.
+    """
     payloads, _ = basemap_page_data(catalog_file, data_folder)
-    return {
-        part_id: DataURL(publish(payload.encode("utf-8"), stem=f"basemap-{part_id}", suffix=".json"))
-        for part_id, payload in payloads.items()
-    }
+    try:
+        return {
+            part_id: DataURL(publish(payload.encode("utf-8"), stem=f"basemap-{part_id}", suffix=".json"))
+            for part_id, payload in payloads.items()
+        }
+    except OSError as err:
+        _LOG.warning("The basemap goes inline in every map: %s", err)
+        return None
 
 
 def data_bounds(frames: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:

@@ -145,7 +145,8 @@ def state_map(
 ) -> folium.Map:
     """Build the map of a state with every layer on (the page shows and hides them: see :func:`show_map`)."""
     cat = catalog(catalog_file, data_folder)
-    base = basemap_urls(catalog_file, data_folder) if serving() else basemap_page_data(catalog_file, data_folder)[0]
+    urls = basemap_urls(catalog_file, data_folder) if serving() else None
+    base = urls if urls is not None else basemap_page_data(catalog_file, data_folder)[0]
     return build_map(
         layers,
         basemap=cat.basemap,

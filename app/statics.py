@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 
 import streamlit as st
+
+_LOG = logging.getLogger(__name__)
 
 #: Streamlit serves ``<folder of streamlit_app.py>/static/<name>`` at ``<server>/app/static/<name>``.
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -50,11 +53,19 @@ def publish(content: bytes, *, stem: str, suffix: str) -> str:
 
 
 def published_link(link: str, *, stem: str) -> str:
-    """A script or stylesheet link of the map: a base64 ``data:`` URI becomes a published file's URL."""
+    """A script or stylesheet link of the map: a base64 ``data:`` URI becomes a published file's URL.
+
+    The link stays as it is when the file cannot be written (a read-only install): the page works
+    the same, only its arguments are larger.
+    """
     head, _, data = link.partition(",")
     if not head.startswith("data:") or not head.endswith(";base64"):
         return link
     mime = head.removeprefix("data:").removesuffix(";base64")
     if mime not in _EXTENSIONS:
         return link
-    return publish(base64.b64decode(data), stem=stem, suffix=_EXTENSIONS[mime])
+    try:
+        return publish(base64.b64decode(data), stem=stem, suffix=_EXTENSIONS[mime])
+    except OSError as err:
+        _LOG.warning("%s stays inline in the map: %s", stem, err)
+        return link

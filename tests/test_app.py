@@ -410,3 +410,18 @@ def test_app__metrics_tab_lists_investments_linked_to_their_sources():
     rows = tables[0].splitlines()[2:]
     assert len(rows) >= 4 and all(re.search(r"\]\(https?://", row) for row in rows)
     assert any(m.value.startswith("| Country | Oil, km | Gas, km |") for m in at.markdown)
+
+
+def test_app__map_carries_its_files_inline_when_the_static_folder_cannot_be_written(map_calls, monkeypatch, tmp_path):
+    import app.statics
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the static folder's parent should be")
+    monkeypatch.setattr(app.statics, "STATIC_DIR", blocker / "static")
+    calls, _ = map_calls
+    at = _run()
+    assert not at.exception and not at.error
+    args = calls[-1]
+    assert all(link.startswith("data:") for link in args["js_links"] + args["css_links"])
+    assert "CorridorAtlas.remoteLayer(" not in args["script"]
+    assert args["script"].count("CorridorAtlas.layer(") == len(CATALOG.layers) + len(CATALOG.basemap.parts)
