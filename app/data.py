@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
@@ -102,19 +104,20 @@ def basemap_page_data(catalog_file: str, data_folder: str) -> tuple[dict[str, Pa
 
 @st.cache_resource(show_spinner=False)
 def basemap_urls(catalog_file: str, data_folder: str) -> dict[str, DataURL] | None:
-    """Each basemap part's page data published as a static file, by part id (see :mod:`app.statics`).
+    """The basemap's page data published as one static file; each part's URL names its member (see :mod:`app.statics`).
 
-    ``None`` when the files cannot be written (a read-only install): the map then carries them inline.
+    One file, so the page draws the parts in their order (each on its own canvas: the order they
+    arrive in would decide which covers which). ``None`` when the file cannot be written (a
+    read-only install): the map then carries the basemap inline.
     """
     payloads, _ = basemap_page_data(catalog_file, data_folder)
+    text = "{" + ",".join(f"{json.dumps(part_id)}:{payload}" for part_id, payload in payloads.items()) + "}"
     try:
-        return {
-            part_id: DataURL(publish(payload.encode("utf-8"), stem=f"basemap-{part_id}", suffix=".json"))
-            for part_id, payload in payloads.items()
-        }
+        url = publish(text.encode("utf-8"), stem="basemap", suffix=".json")
     except OSError as err:
         _LOG.warning("The basemap goes inline in every map: %s", err)
         return None
+    return {part_id: DataURL(f"{url}#{quote(part_id)}") for part_id in payloads}
 
 
 def data_bounds(frames: dict[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:

@@ -12,7 +12,7 @@ from folium.template import Template
 
 from layers.payload import PageJSON, page_json
 
-__all__ = ["BASEMAP_PANE", "DataLayer", "DataURL", "Legend", "SafeLayerControl"]
+__all__ = ["BASEMAP_PANE", "DataLayer", "DataURL", "Legend", "MetricScale", "SafeLayerControl"]
 
 #: The map pane the basemap is drawn in (made on every map by the page script), under the layers.
 BASEMAP_PANE = "ca-basemap"
@@ -109,6 +109,22 @@ class DataLayer(MacroElement):
         """
         script = self._template.module.__dict__["script"](self, kwargs)
         self.get_root().script.add_child(_RawScript(script), name=self.get_name())
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres only (folium's adds a second bar in miles, which the legend covers)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, position: "bottomleft"}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class Legend(MacroElement):

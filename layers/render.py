@@ -18,7 +18,7 @@ from geo.crs import REGION_BBOX
 from geo.display import DISPLAY_VERTICES, display_copy, vertex_count
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
-from layers.elements import BASEMAP_PANE, DataLayer, DataURL, Legend, SafeLayerControl
+from layers.elements import BASEMAP_PANE, DataLayer, DataURL, Legend, MetricScale, SafeLayerControl
 from layers.payload import PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
 from layers.style import Style, swatch_svg
@@ -65,7 +65,7 @@ DEFAULT_VIEW = MapView(lat=42.0, lon=86.0, zoom=4)
 
 PAGE_CSS = """
 <style>
-.leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.4; }
+.leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.4; max-width: 60%; }
 .leaflet-container .leaflet-popup-content, .leaflet-container .leaflet-tooltip { font-size: 13px; line-height: 1.35; }
 .leaflet-container .ca-legend, .leaflet-container .leaflet-control-layers { font-size: 12px; }
 .leaflet-container { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
@@ -271,7 +271,7 @@ def build_map(
         location=[view.lat, view.lon] if view else [DEFAULT_VIEW.lat, DEFAULT_VIEW.lon],
         zoom_start=view.zoom if view else DEFAULT_VIEW.zoom,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale bar is added below
         min_zoom=3,
         max_zoom=14,
         zoom_snap=0.25,
@@ -289,6 +289,7 @@ def build_map(
         folium.Element(f"<style>.folium-map.leaflet-container {{ background: {escape(basemap.background)}; }}</style>"),
         name="corridor_atlas_background",
     )
+    fmap.add_child(MetricScale())
     _basemap_group(basemap, basemap_parts).add_to(fmap)
     for tile in _tile_layers():
         tile.add_to(fmap)

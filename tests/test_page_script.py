@@ -121,27 +121,52 @@ def test_dense_points__cluster_on_one_canvas_and_open_popups_one_by_one(page, tm
     page.wait_for_function(f"() => window.__map.getZoom() > {zoom}")
 
 
-def test_remote_layer__fetched_parts_draw_under_the_layers_and_a_missing_one_is_reported(page, tmp_path):
-    sea = BasemapPart(id="sea", file="sea.geojson", style=Style(colour="#C9DDEB", fill_colour="#C9DDEB"))
-    land = BasemapPart(id="land", file="land.geojson", style=Style(colour="#B8B2A6", fill_colour="#F3F0E8"))
-    basemap = Basemap(title="Offline basemap", background="#ddd", attribution="", parts=(sea, land))
-    square = gpd.GeoDataFrame(geometry=[Polygon([(80, 35), (95, 35), (95, 45), (80, 45)])], crs=4326)
-    (tmp_path / "land.json").write_text(layer_data(square, text_content(1)), encoding="utf-8")
+def _part(part_id: str, fill: str) -> BasemapPart:
+    return BasemapPart(id=part_id, file=f"{part_id}.geojson", style=Style(colour=fill, fill_colour=fill))
+
+
+def test_remote_layer__parts_of_one_file_draw_in_order_under_the_layers_and_missing_ones_are_reported(page, tmp_path):
+    parts = (_part("sea", "#C9DDEB"), _part("land", "#F3F0E8"), _part("lakes", "#7FA7C4"), _part("rivers", "#00F"))
+    basemap = Basemap(title="Offline basemap", background="#ddd", attribution="", parts=parts)
+    land = gpd.GeoDataFrame(geometry=[Polygon([(80, 35), (95, 35), (95, 45), (80, 45)])], crs=4326)
+    lake = gpd.GeoDataFrame(geometry=[Polygon([(86, 39), (90, 39), (90, 41), (86, 41)])], crs=4326)
+    members = {"land": layer_data(land, text_content(1)), "lakes": layer_data(lake, text_content(1))}
+    text = "{" + ",".join(f'"{name}":{data}' for name, data in members.items()) + "}"
+    (tmp_path / "basemap.json").write_text(text, encoding="utf-8")
+    urls = {
+        "sea": DataURL("missing.json"),  # no such file: a 404
+        "land": DataURL("basemap.json#land"),
+        "lakes": DataURL("basemap.json#lakes"),
+        "rivers": DataURL("basemap.json#rivers"),  # no such member
+    }
     spec = _spec("point", tooltip=("name",))
-    layer = _points([(88.0, 40.0)], name="Probe point")
-    parts = {"sea": DataURL("missing.json"), "land": DataURL("land.json")}  # no missing.json: a 404
-    html = build_map([(spec, layer_payload(spec, layer))], basemap=basemap, basemap_parts=parts)
+    html = build_map(
+        [(spec, layer_payload(spec, _points([(88.0, 40.0)], name="Probe")))], basemap=basemap, basemap_parts=urls
+    )
     (tmp_path / "map.html").write_text(html.get_root().render(), encoding="utf-8")
     errors: list[str] = []
+    requests: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url))
     with _served(tmp_path) as url:
         page.goto(f"{url}/map.html")
-        page.wait_for_selector(".leaflet-ca-basemap-pane canvas", state="attached")
-        assert page.locator(".leaflet-ca-basemap-pane canvas").count() == 1  # land only
+        page.wait_for_function("() => document.querySelectorAll('.leaflet-ca-basemap-pane canvas').length === 2")
         assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count() == 1  # the layer drew
+        fills = page.evaluate(
+            """() => {
+                const map = Object.values(window).find(v => v instanceof L.Map);
+                const canvases = [...document.querySelectorAll('.leaflet-ca-basemap-pane canvas')];
+                const drawn = Object.values(map._layers).filter(l => l._renderer && l.options.pane === 'ca-basemap');
+                return drawn.map(l => [canvases.indexOf(l._renderer._container), l.options.fillColor])
+                    .sort((a, b) => a[0] - b[0]).map(pair => pair[1]);
+            }"""
+        )
+    assert fills == ["#F3F0E8", "#7FA7C4"]  # land under lakes, as declared
+    assert sum(r.endswith("/basemap.json") for r in requests) == 1  # one request for the shared file
     assert [e for e in errors if "missing.json" in e and "404" in e], errors
-    assert not [e for e in errors if "missing.json" not in e and "404" not in e], errors
+    assert [e for e in errors if "basemap.json#rivers" in e and "no such layer" in e], errors
+    assert not [e for e in errors if "missing.json" not in e and "404" not in e and "#rivers" not in e], errors
 
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -186,3 +186,9 @@ def test_column_text__trims_and_leaves_out_blank_text_in_any_string_storage(dtyp
 
     values = pd.Series(["  Khorgos ", "", "   ", None, "Алматы\u00a0", "a\tb"], dtype=dtype)
     assert column_text(values, "name") == ["Khorgos", None, None, None, "Алматы", "a\tb"]
+
+
+def test_map__one_scale_bar_in_kilometres():
+    html = _render([])
+    assert html.count("L.control.scale(") == 1
+    assert 'L.control.scale({imperial: false, position: "bottomleft"})' in html

@@ -272,15 +272,33 @@
     return made;
   }
 
-  /* A layer whose page data is fetched from ``url`` (same origin): drawn once it arrives. */
+  /* Page data fetched by URL, one request per file however many layers use it. */
+  var fetched = {};
+  function fetchData(file) {
+    if (!fetched[file]) {
+      fetched[file] = fetch(file).then(function (response) {
+        if (!response.ok) { throw new Error(file + ": HTTP " + response.status); }
+        return response.json();
+      });
+    }
+    return fetched[file];
+  }
+
+  /* A layer whose page data is fetched from ``url`` (same origin), drawn once it arrives. A URL
+     ending in ``#name`` takes the member ``name`` of the file's object: layers sharing a file are
+     drawn in the order they were made, whatever the network does. */
   function remoteLayer(url, options) {
     var holder = L.featureGroup();
-    fetch(url)
-      .then(function (response) {
-        if (!response.ok) { throw new Error(url + ": HTTP " + response.status); }
-        return response.json();
+    var hash = url.indexOf("#");
+    var file = hash < 0 ? url : url.slice(0, hash);
+    var member = hash < 0 ? null : decodeURIComponent(url.slice(hash + 1));
+    fetchData(file)
+      .then(function (all) {
+        var data = member === null ? all : all[member];
+        if (!data) { throw new Error(url + ": no such layer in the file"); }
+        holder.addLayer(layer(data, options));
+        holder.fire("ca:loaded");
       })
-      .then(function (data) { holder.addLayer(layer(data, options)); holder.fire("ca:loaded"); })
       .catch(function (err) { console.error("Corridor Atlas: layer data not loaded: " + err.message); });
     return holder;
   }
