@@ -57,7 +57,7 @@ def main() -> None:
         st.session_state[_FULL_RUN] = False
     sidebar_tools(frames)
     state = UrlState.current()
-    visible = st.session_state[_DRAWN]
+    visible = st.session_state.get(_DRAWN, ())
 
     everything = tuple(frames) + tuple(spec.id for spec, _ in uploads)
     panels: tuple[Callable[[], None], ...] = (
