@@ -191,14 +191,8 @@ def rail_network(catalog_file: str, data_folder: str) -> Network:
 
 
 def all_frames(catalog_file: str, data_folder: str) -> dict[str, gpd.GeoDataFrame]:
-    """Every loadable layer, unfiltered."""
-    frames = {}
-    for spec in catalog(catalog_file, data_folder).layers:
-        try:
-            frames[spec.id] = layer_frame(spec.id, catalog_file, data_folder)
-        except CorridorAtlasError:
-            continue
-    return frames
+    """Every loadable layer, unfiltered (a fresh dict)."""
+    return dict(catalog_layers(catalog_file, data_folder)[0])
 
 
 def corridor_lines(corridor: str, frames: dict[str, gpd.GeoDataFrame], line_ids: Sequence[str]) -> gpd.GeoDataFrame:

@@ -12,6 +12,7 @@ once per server process, never changed afterwards.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import os
@@ -35,13 +36,14 @@ def serving() -> bool:
     return bool(st.get_option("server.enableStaticServing"))
 
 
-def publish(content: bytes, *, stem: str, suffix: str) -> str:
+def publish(content: bytes, *, stem: str, suffix: str, folder: Path | None = None) -> str:
     """Write ``content`` as ``<stem>-<hash><suffix>`` in the static folder (once); its URL from the map's frame."""
+    folder = STATIC_DIR if folder is None else folder
     name = f"{stem}-{hashlib.sha256(content).hexdigest()[:20]}{suffix}"
-    path = STATIC_DIR / name
+    path = folder / name
     if not path.exists():
-        STATIC_DIR.mkdir(exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=STATIC_DIR, prefix=".writing-")
+        folder.mkdir(exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(content)
@@ -58,6 +60,12 @@ def published_link(link: str, *, stem: str) -> str:
     The link stays as it is when the file cannot be written (a read-only install): the page works
     the same, only its arguments are larger.
     """
+    return _published_link(link, stem, STATIC_DIR)
+
+
+@functools.lru_cache(maxsize=16)
+def _published_link(link: str, stem: str, folder: Path) -> str:
+    """:func:`published_link`, once per link and folder: every map of a server has the same links."""
     head, _, data = link.partition(",")
     if not head.startswith("data:") or not head.endswith(";base64"):
         return link
@@ -65,7 +73,7 @@ def published_link(link: str, *, stem: str) -> str:
     if mime not in _EXTENSIONS:
         return link
     try:
-        return publish(base64.b64decode(data), stem=stem, suffix=_EXTENSIONS[mime])
+        return publish(base64.b64decode(data), stem=stem, suffix=_EXTENSIONS[mime], folder=folder)
     except OSError as err:
         _LOG.warning("%s stays inline in the map: %s", stem, err)
         return link

@@ -20,6 +20,10 @@ def vertex_count(gdf: gpd.GeoDataFrame) -> int:
     return int(shapely.get_num_coordinates(gdf.geometry.to_numpy()).sum())
 
 
+_AREAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+_LINEAR = (shapely.GeometryType.LINESTRING, shapely.GeometryType.LINEARRING, shapely.GeometryType.MULTILINESTRING)
+
+
 def simplify_keeping_topology(geoms: np.ndarray, tolerance_deg: float) -> np.ndarray:
     """Simplify each geometry without changing its topology, as GEOS' topology-preserving simplifier does.
 
@@ -30,10 +34,11 @@ def simplify_keeping_topology(geoms: np.ndarray, tolerance_deg: float) -> np.nda
     """
     fast = shapely.simplify(geoms, tolerance_deg, preserve_topology=False)
     broken = shapely.is_empty(fast) & ~shapely.is_empty(geoms)
-    areal = np.isin(shapely.get_type_id(geoms), (3, 6))  # Polygon, MultiPolygon
+    kinds = shapely.get_type_id(geoms)
+    areal = np.isin(kinds, _AREAL)
     if areal.any():
         broken[areal] |= ~shapely.is_valid(fast[areal]) & shapely.is_valid(geoms[areal])
-    linear = np.isin(shapely.get_type_id(geoms), (1, 2, 5))  # LineString, LinearRing, MultiLineString
+    linear = np.isin(kinds, _LINEAR)
     if linear.any():
         candidates = np.flatnonzero(linear & ~broken)
         crossing = candidates[~shapely.is_simple(fast[candidates])]

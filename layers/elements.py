@@ -14,7 +14,7 @@ from layers.payload import PageJSON, page_json
 
 __all__ = ["BASEMAP_PANE", "DataLayer", "DataURL", "Legend", "MetricScale", "SafeLayerControl"]
 
-#: The map pane the basemap is drawn in (made on every map by the page script), under the layers.
+#: The map pane the basemap is drawn in, under the layers (the page script makes it when a layer asks for it).
 BASEMAP_PANE = "ca-basemap"
 
 

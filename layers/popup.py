@@ -80,14 +80,10 @@ def column_text(values: pd.Series, field: str, *, max_chars: int | None = None) 
     Plain strings and plain numbers take a fast path (no per-value formatting call), so a column of
     a hundred thousand values costs milliseconds. Texts longer than ``max_chars`` are cut with "…".
     """
-    if (
-        field not in _FORMATTED
-        and pd.api.types.is_numeric_dtype(values.dtype)
-        and not pd.api.types.is_bool_dtype(values.dtype)
-    ):
-        texts = values.astype(str).where(values.notna(), None).tolist()
-    elif field in _FORMATTED:
+    if field in _FORMATTED:
         texts = [format_value(field, v) for v in values.tolist()]
+    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        texts = values.astype(str).where(values.notna(), None).tolist()
     elif isinstance(values.dtype, pd.StringDtype):
         trimmed = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))  # in Arrow, not value by value
         texts = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed).to_pylist()

@@ -268,8 +268,17 @@
       pane: options.pane || "overlayPane",
       attribution: options.attribution
     });
+    if (options.pane && options.pane !== "overlayPane") {
+      made.beforeAdd = function (map) { ensurePane(map, options.pane); };
+    }
     manageLabels(made, data);
     return made;
+  }
+
+  /* A pane of its own (e.g. the basemap's), under the overlays (400) and over tiles (200): what is
+     drawn there stays under the layers even when it arrives after them. */
+  function ensurePane(map, name) {
+    if (!map.getPane(name)) { map.createPane(name).style.zIndex = 350; }
   }
 
   /* Page data fetched by URL, one request per file however many layers use it. */
@@ -302,13 +311,6 @@
       .catch(function (err) { console.error("Corridor Atlas: layer data not loaded: " + err.message); });
     return holder;
   }
-
-  /* Every map gets a pane for the basemap, under the overlays (400) and over tiles (200): the
-     basemap stays under the layers even when its data arrives after theirs. */
-  var BASEMAP_PANE = "ca-basemap";
-  L.Map.addInitHook(function () {
-    this.createPane(BASEMAP_PANE).style.zIndex = 350;
-  });
 
   window.CorridorAtlas = {
     esc: esc, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml, tooltipHtml: tooltipHtml
