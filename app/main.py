@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -11,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from app.analyses import corridor_panel, route_panel
 from app.data import basemap_page_data, current_catalog, load_current_catalog, loaded_layers, source
+from app.failsafe import part, user_message
 from app.mapview import MapPage, map_page, map_state, show_map
 from app.panels import Shown, details_panel, metrics_section, shown_frames, visible_table
 from app.reports import charts_panel, export_panel
@@ -19,9 +21,12 @@ from app.state import TAB_KEY, TABS, AppState, UrlState, keep_tab_widgets, read_
 from app.text import plain
 from app.uploads import upload_extra, upload_layers, upload_page_data
 from layers.catalog import CatalogError, LayerSpec
+from layers.payload import PageJSON
 
 if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
     from geo.ingest import Ingested
+
+_LOG = logging.getLogger(__name__)
 
 
 def main() -> None:
@@ -43,12 +48,13 @@ def main() -> None:
     settle_year(frames)
 
     state = UrlState.current()
-    uploads = upload_layers()
-    uploaded = tuple((spec, upload_page_data(spec, layer)) for spec, layer in uploads)
-    page = map_page(map_state(frames, state), *source(), uploaded, upload_extra())
+    uploads, uploaded = drawable_uploads()
     sidebar_heading()
     toggles = st.sidebar.container()
     map_col, detail_col = st.columns([5, 2])
+    page = None
+    with map_col, part("map"):
+        page = map_page(map_state(frames, state), *source(), uploaded, upload_extra())
     st.session_state[_FULL_RUN] = True
     try:
         with map_col:
@@ -69,11 +75,29 @@ def main() -> None:
         lambda: export_panel(drawn_frames(frames, state, uploads), visible, {spec.id: spec for spec, _ in uploads}),
     )
     tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
-    for tab, panel in zip(tabs, panels, strict=True):
+    for name, tab, panel in zip(TABS, tabs, panels, strict=True):
         if tab.open:
-            with tab:
+            with tab, part(name):
                 panel()
     UrlState.write()
+
+
+def drawable_uploads() -> tuple[list[tuple[LayerSpec, Ingested]], tuple[tuple[LayerSpec, PageJSON], ...]]:
+    """The uploads whose page data can be made, with it; each one that cannot is named in an error instead.
+
+    A layer that cannot be drawn leaves the map, but stays listed in the sidebar where it can be removed.
+    """
+    uploads, uploaded = [], []
+    for spec, layer in upload_layers():
+        try:
+            page_data = upload_page_data(spec, layer)
+        except Exception as err:  # one upload's failure must not take the map or the other layers with it
+            _LOG.exception("page data of %s", spec.title)
+            st.error(plain(user_message(f"Your layer {spec.title}", err)))
+            continue
+        uploads.append((spec, layer))
+        uploaded.append((spec, page_data))
+    return uploads, tuple(uploaded)
 
 
 #: Session state: whether a full run is on (else a fragment rerun), and the layers the map last drew.
@@ -85,7 +109,7 @@ VISIBILITY_TABS = frozenset({"Visible features", "Charts", "Export"})
 class MapArea(NamedTuple):
     """What the map area is drawn from, as the last full run made it."""
 
-    page: MapPage
+    page: MapPage | None  # None when the map could not be made (its error is shown in its place)
     frames: dict[str, gpd.GeoDataFrame]
     errors: dict[str, str]
     uploads: tuple[tuple[LayerSpec, Ingested], ...]
@@ -107,12 +131,14 @@ def map_area(area: MapArea, toggles: DeltaGenerator, detail_col: DeltaGenerator)
     (the map page does not depend on which layers are on, see :func:`show_map`). The toggles are
     drawn into the sidebar. When the open tab lists what is visible, a toggle reruns the page.
     """
-    with toggles:
+    with toggles, part("toggles"):
         layer_toggles(area.errors)
     visible = visible_layers(area, UrlState.current())
-    result = show_map(area.page, visible)
-    read_map_events(result)
-    with detail_col:
+    if area.page is not None:
+        with part("map"):
+            result = show_map(area.page, visible)
+            read_map_events(result)
+    with detail_col, part("details"):
         frames = {**area.frames, **{spec.id: layer.frame for spec, layer in area.uploads}}
         details_panel(frames, UrlState.current().feature)
     changed = visible != st.session_state.get(_DRAWN)

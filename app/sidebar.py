@@ -6,6 +6,7 @@ import geopandas as gpd
 import streamlit as st
 
 from app.data import DATA_CREDIT, current_catalog, loaded_layers, source, years
+from app.failsafe import part
 from app.panels import find_feature
 from app.state import keep_view
 from app.text import plain
@@ -34,8 +35,10 @@ def layer_toggles(errors: dict[str, str]) -> None:
 
 def sidebar_tools(frames: dict[str, gpd.GeoDataFrame]) -> None:
     """Users' own layers, filters and search, and the credits."""
-    uploads_section()
-    filters_and_search(frames)
+    with st.sidebar, part("uploads"):
+        uploads_section()
+    with st.sidebar, part("filters"):
+        filters_and_search(frames)
     st.sidebar.divider()
     st.sidebar.caption(
         "Basemap: Natural Earth 1:10m (works offline). Online base layers: © OpenStreetMap "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -25,11 +26,31 @@ def _csv(allowed: Sequence[str]) -> Callable[[str], list[str]]:
     return parse
 
 
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """A parser of a whole number from ``low`` to ``high`` (the same bounds as its widget)."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
 def _parse_view(text: str) -> MapView:
     lat, lon, zoom = (float(v) for v in text.split(","))
+    if not all(math.isfinite(v) for v in (lat, lon, zoom)):
+        raise ValueError(text)
     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= zoom <= 18):
         raise ValueError(text)
     return MapView(lat=lat, lon=lon, zoom=zoom)
+
+
+#: The corridor distance a user may choose, in km (the widget's bounds; a URL outside them is ignored).
+CORRIDOR_KM = (1, 500)
+#: Years a URL may ask the timeline for (it is then kept within the data's years).
+URL_YEARS = (1800, 2200)
 
 
 class Param(NamedTuple):
@@ -47,9 +68,9 @@ PARAMS: tuple[Param, ...] = (
     Param("feature", "feature", None, str, str),
     Param("status", "f_status", list(STATUSES), _csv(STATUSES), ",".join),
     Param("sector", "f_sector", list(GROUPS), _csv(GROUPS), ",".join),
-    Param("year", "f_year", None, int, str),
+    Param("year", "f_year", None, _whole(*URL_YEARS), str),
     Param("corridor", "corridor", None, str, str),
-    Param("km", "corridor_km", 50, int, str),
+    Param("km", "corridor_km", 50, _whole(*CORRIDOR_KM), str),
     Param("from", "route_from", None, str, str),
     Param("to", "route_to", None, str, str),
 )

@@ -11,23 +11,31 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+import antimeridian
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj import CRS
+from pyproj.exceptions import CRSError as CRSError_
+from pyproj.exceptions import ProjError
+from shapely.geometry.base import BaseGeometry
 
+from geo.columns import ColumnType, type_columns
 from geo.crs import REGION_BBOX, WGS84
 from geo.display import display_copy, vertex_count
-from geo.errors import CRSError, LayerReadError, LayerValidationError, Problem
+from geo.errors import CorridorAtlasError, CRSError, LayerReadError, LayerValidationError, Problem
 from geo.validate import out_of_range
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "Ingested", "ingest"]
@@ -58,6 +66,7 @@ class Ingested:
     display: gpd.GeoDataFrame
     notices: list[Problem] = field(default_factory=list)
     digest: str = ""  # SHA-256 of the file: the same file is the same layer
+    column_types: dict[str, ColumnType] = field(default_factory=dict)  # decided once, at ingest
 
     @property
     def geometry_kind(self) -> str:
@@ -102,7 +111,7 @@ def _safe_zip_members(name: str, archive: zipfile.ZipFile, limits: IngestLimits)
 def _read_zip(name: str, content: bytes, folder: Path, limits: IngestLimits) -> gpd.GeoDataFrame:
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile as err:
+    except (zipfile.BadZipFile, ValueError, OSError) as err:
         raise _fail(name, "not a valid zip file") from err
     with archive:
         members = _safe_zip_members(name, archive, limits)
@@ -113,10 +122,43 @@ def _read_zip(name: str, content: bytes, folder: Path, limits: IngestLimits) -> 
         for member in members:
             path = PurePosixPath(member.filename)
             if path.with_suffix("") == stem:
-                (folder / f"layer{path.suffix.lower()}").write_bytes(archive.read(member))
+                (folder / f"layer{path.suffix.lower()}").write_bytes(_zip_member(name, archive, member))
     if not (folder / "layer.prj").exists():
         raise CRSError(f"{name}: the Shapefile has no .prj, so its CRS is unknown; add the .prj to the zip")
     return pyogrio.read_dataframe(folder / "layer.shp")
+
+
+def _zip_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, or a refusal that says why (encrypted, damaged, unsupported compression)."""
+    if member.flag_bits & 0x1:
+        raise _fail(name, f"the zip entry {member.filename!r} is encrypted; zip it again without a password")
+    try:
+        return archive.read(member)
+    except NotImplementedError as err:
+        raise _fail(
+            name,
+            f"the zip entry {member.filename!r} uses a compression method that cannot be read; "
+            "zip it again with the usual (deflate) method",
+        ) from err
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError) as err:
+        raise _fail(name, f"the zip entry {member.filename!r} is damaged ({err})") from err
+
+
+def _declared_crs(name: str, data: dict[str, Any]) -> CRS | None:
+    """The CRS a GeoJSON file names in its (pre-RFC 7946) ``crs`` member; unknown names are refused."""
+    member = data.get("crs")
+    if member is None:
+        return None
+    crs_name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+    if not isinstance(crs_name, str) or not isinstance(member.get("properties"), dict):
+        raise CRSError(f"{name}: the 'crs' member is not a named CRS; remove it (GeoJSON is WGS84 lon/lat)")
+    try:
+        return CRS.from_user_input(crs_name)
+    except (CRSError_, ValueError, TypeError) as err:
+        raise CRSError(
+            f"{name}: the file declares the CRS {crs_name[:80]!r}, which is not known, and a CRS is never guessed; "
+            "save the file as WGS84 lon/lat (RFC 7946) or with an EPSG code"
+        ) from err
 
 
 def _read_geojson(name: str, content: bytes, folder: Path) -> gpd.GeoDataFrame:
@@ -126,31 +168,39 @@ def _read_geojson(name: str, content: bytes, folder: Path) -> gpd.GeoDataFrame:
         raise _fail(name, "not UTF-8 text; GeoJSON must be UTF-8") from err
     except json.JSONDecodeError as err:
         raise _fail(name, f"malformed JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
+    except RecursionError as err:
+        raise _fail(name, "the JSON is nested too deeply to be GeoJSON") from err
     if not isinstance(data, dict) or data.get("type") not in {"FeatureCollection", "Feature"}:
         raise _fail(name, "JSON, but not GeoJSON: expected a FeatureCollection or a Feature")
     if data.get("type") == "FeatureCollection" and not data.get("features"):
         raise _fail(name, "the FeatureCollection has no features")
+    declared = _declared_crs(name, data)
     path = folder / "layer.geojson"
     path.write_bytes(content)
-    return pyogrio.read_dataframe(path)
+    gdf = pyogrio.read_dataframe(path)
+    return gdf.set_crs(declared, allow_override=True) if declared is not None else gdf
 
 
 def _csv_geometry(name: str, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    columns = {c.strip().lower(): c for c in table.columns}
+    columns = {str(c).strip().lower(): c for c in table.columns}
     lon = next((columns[c] for c in ("lon", "lng", "long", "longitude", "x") if c in columns), None)
     lat = next((columns[c] for c in ("lat", "latitude", "y") if c in columns), None)
     wkt = next((columns[c] for c in ("wkt", "geometry", "geom") if c in columns), None)
     if lon is not None and lat is not None:
         xs = pd.to_numeric(table[lon], errors="coerce")
         ys = pd.to_numeric(table[lat], errors="coerce")
-        bad = table.index[xs.isna() | ys.isna()]
+        bad = table.index[xs.isna() | ys.isna() | ~np.isfinite(xs) | ~np.isfinite(ys)]
         if len(bad):
             raise _fail(name, f"row {int(bad[0]) + 2}: {lon!r}/{lat!r} must be numbers")
         geometry = gpd.points_from_xy(xs, ys)
         rest = table.drop(columns=[lon, lat])
     elif wkt is not None:
+        texts = table[wkt]
+        missing = table.index[texts.isna()]
+        if len(missing):
+            raise _fail(name, f"row {int(missing[0]) + 2}: {wkt!r} is empty; every row needs a WKT geometry")
         try:
-            geometry = shapely.from_wkt(table[wkt].astype(str))
+            geometry = shapely.from_wkt(texts.astype(str))
         except shapely.errors.GEOSException as err:
             raise _fail(name, f"column {wkt!r} holds text that is not WKT ({err})") from err
         rest = table.drop(columns=[wkt])
@@ -174,15 +224,33 @@ def _read_any(name: str, content: bytes, folder: Path, limits: IngestLimits) -> 
             try:
                 table = pd.read_csv(io.BytesIO(content))
             except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-                raise _fail(name, f"not a readable CSV ({err})") from err
+                raise _fail(name, f"not a readable CSV ({_reader_said(err, folder, name)})") from err
             return _csv_geometry(name, table)
         path = folder / f"layer{suffix}"
         path.write_bytes(content)
         return pyogrio.read_dataframe(path)
-    except (DataSourceError, DataLayerError) as err:
-        raise _fail(name, f"not a readable {suffix} file ({str(err).splitlines()[0]})") from err
+    except CorridorAtlasError:
+        raise
     except shapely.errors.GEOSException as err:
         raise _fail(name, f"a geometry cannot be read ({err}); a line needs 2+ points, a ring 4+") from err
+    except RecursionError as err:
+        raise _fail(name, "the file is nested too deeply to read") from err
+    except Exception as err:  # any failure of a format reader on a damaged file is a read error, said as such
+        raise _fail(name, f"not a readable {suffix} file ({_reader_said(err, folder, name)})") from err
+
+
+#: Sentences of GDAL's messages that advise server settings: of no use to someone uploading a file.
+_SERVER_ADVICE = re.compile(r"[^.]*\b(configuration option|config option|GDAL_|OGR_|CPL_)[^.]*\.?", re.IGNORECASE)
+
+
+def _reader_said(err: BaseException, folder: Path, name: str) -> str:
+    """A reader's message for the user: first line, no server paths, no advice on server settings."""
+    lines = str(err).strip().splitlines()
+    text = lines[0] if lines else type(err).__name__
+    text = text.replace(str(folder), "").replace(f"/layer{Path(name).suffix.lower()}", name)
+    text = re.sub(r"(/[\w.\-]+)+/", "", text)  # any other absolute path: keep the file name only
+    text = _SERVER_ADVICE.sub("", text).strip(" :;,")
+    return text[:300] or type(err).__name__
 
 
 # --- checks and repairs ---------------------------------------------------------------------------
@@ -193,29 +261,51 @@ def _label(gdf: gpd.GeoDataFrame, position: int) -> str:
 
 
 def _ids(gdf: gpd.GeoDataFrame, name: str, notices: list[Problem]) -> gpd.GeoDataFrame:
+    """Give every feature a unique text id: its own where it has one, else ``<file stem>-<n>``.
+
+    A repeated id becomes ``<id>~2``, ``<id>~3`` …, skipping any name another feature already has.
+    """
     stem = Path(name).stem
-    if "id" not in gdf.columns:
-        gdf.insert(0, "id", [f"{stem}-{i + 1}" for i in range(len(gdf))])
-        return gdf
-    ids = [
-        str(v) if v is not None and v == v and str(v).strip() else f"{stem}-{i + 1}" for i, v in enumerate(gdf["id"])
-    ]
+    given = gdf["id"].tolist() if "id" in gdf.columns else [None] * len(gdf)
+    ids = [_id_text(v) or f"{stem}-{i + 1}" for i, v in enumerate(given)]
+    taken = set(ids)
     seen: Counter[str] = Counter()
     unique = []
     for value in ids:
         seen[value] += 1
-        unique.append(value if seen[value] == 1 else f"{value}~{seen[value]}")
+        if seen[value] == 1:
+            unique.append(value)
+            continue
+        number = seen[value]
+        while f"{value}~{number}" in taken:
+            number += 1
+        unique.append(f"{value}~{number}")
+        taken.add(unique[-1])
     for value, count in sorted(seen.items()):
         if count > 1:
-            notices.append(Problem(name, repr(value), "id", f"used by {count} features; renamed {value}~2 …"))
-    gdf["id"] = unique
+            message = f"used by {count} features; the repeats were renamed {value}~2 …"
+            notices.append(Problem(name, repr(value), "id", message))
+    gdf = gdf.drop(columns=["id"]) if "id" in gdf.columns else gdf
+    gdf.insert(0, "id", pd.Series(unique, index=gdf.index, dtype="str"))
     return gdf
+
+
+def _id_text(value: object) -> str | None:
+    if value is None or isinstance(value, (list, dict, np.ndarray)):
+        return None
+    if isinstance(value, float):
+        if not np.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else str(value)
+    text = str(value).strip()
+    return text[:200] or None
 
 
 def _coordinate_problems(name: str, gdf: gpd.GeoDataFrame) -> list[Problem]:
     problems = []
     for position, geom in enumerate(gdf.geometry):
-        message = out_of_range(geom)
+        finite = np.isfinite(shapely.get_coordinates(geom)).all()
+        message = out_of_range(geom) if finite else "has coordinates that are not finite numbers (NaN or infinity)"
         if message:
             problems.append(Problem(name, _label(gdf, position), "geometry", message))
     return problems
@@ -249,6 +339,10 @@ def _geometry_checks(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -
                     name, label, "geometry", f"type {geom.geom_type} is not supported; use points, lines or polygons"
                 )
             )
+        elif not np.isfinite(shapely.get_coordinates(geom)).all():
+            problems.append(
+                Problem(name, label, "geometry", "has coordinates that are not finite numbers (NaN or infinity)")
+            )
     if problems:
         raise LayerValidationError(name, problems)
     kinds = Counter(_kind(t) for t in gdf.geom_type)
@@ -264,6 +358,57 @@ def _geometry_checks(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -
             )
         gdf.loc[invalid, gdf.geometry.name] = shapely.make_valid(gdf.geometry[invalid].to_numpy())
     return gdf
+
+
+def _to_wgs84(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> gpd.GeoDataFrame:
+    """Reproject to WGS84 with a notice; a CRS that cannot be placed on the Earth is refused."""
+    crs = gdf.crs
+    if crs.equals(WGS84):
+        return gdf
+    if not (crs.is_geographic or crs.is_projected):
+        raise CRSError(
+            f"{name}: the CRS {crs.name!r} is a local or engineering CRS that cannot be placed on the Earth; "
+            "reproject the file to WGS84 or to a projected CRS with a datum, then upload it again"
+        )
+    try:
+        projected = gdf.to_crs(WGS84)
+    except (CRSError_, ProjError, ValueError) as err:
+        raise CRSError(f"{name}: cannot reproject from {crs.name!r} to WGS84 ({err}); reproject it first") from err
+    notices.append(Problem(name, "-", "crs", f"reprojected from {crs.to_string()[:80]} to WGS84 (EPSG:4326)"))
+    return projected
+
+
+def _antimeridian(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> gpd.GeoDataFrame:
+    """Split lines and polygons that cross the antimeridian (±180°) there, so none is drawn round the world."""
+    bounds = gdf.geometry.bounds
+    wide = np.flatnonzero(((bounds["maxx"] - bounds["minx"]) > 180).to_numpy())
+    crossing = [position for position in wide if _jumps_antimeridian(gdf.geometry.iloc[position])]
+    if not crossing:
+        return gdf
+    column = gdf.geometry.name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", antimeridian.FixWindingWarning)
+        for position in crossing:
+            geom = gdf.geometry.iloc[position]
+            gdf.iloc[position, gdf.columns.get_loc(column)] = shapely.geometry.shape(antimeridian.fix_shape(geom))
+    labels = ", ".join(_label(gdf, p) for p in crossing[:3]) + (" …" if len(crossing) > 3 else "")
+    notices.append(
+        Problem(name, labels, "geometry", "crosses the antimeridian (±180°): split there, so it is drawn once")
+    )
+    return gdf
+
+
+def _jumps_antimeridian(geom: BaseGeometry) -> bool:
+    """Whether a line or polygon has a segment spanning more than 180° of longitude (it crosses ±180°)."""
+    if geom.geom_type not in {"LineString", "MultiLineString", "Polygon", "MultiPolygon"}:
+        return False
+    for part in shapely.get_parts(geom):
+        rings = [part] if part.geom_type == "LineString" else [part.exterior, *part.interiors]
+        for ring in rings:
+            xs = shapely.get_coordinates(ring)[:, 0]
+            if len(xs) > 1 and np.abs(np.diff(xs)).max() > 180:
+                return True
+    return False
 
 
 def _display_copy(name: str, gdf: gpd.GeoDataFrame, limits: IngestLimits, notices: list[Problem]) -> gpd.GeoDataFrame:
@@ -308,7 +453,9 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
         warnings.simplefilter("always")
         gdf = _read_any(name, content, Path(folder), limits)
     for message in dict.fromkeys(str(w.message) for w in caught):
-        notices.append(Problem(name, "-", "file", f"reader warning: {message}"))
+        notices.append(
+            Problem(name, "-", "file", f"reader warning: {_reader_said(Warning(message), Path(folder), name)}")
+        )
     if len(gdf) == 0:
         raise _fail(name, "the file holds no features")
     if len(gdf) > limits.max_features:
@@ -316,10 +463,11 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
     if gdf.crs is None:
         raise CRSError(f"{name}: the file declares no CRS, and it is never guessed; save it with its CRS")
     gdf = _ids(gdf.reset_index(drop=True), name, notices)
+    typed = type_columns(gdf, file=name)
+    gdf = typed.frame
+    notices.extend(typed.notices)
     gdf = _geometry_checks(name, gdf, notices)
-    if not gdf.crs.equals(WGS84):
-        notices.append(Problem(name, "-", "crs", f"reprojected from {gdf.crs.to_string()} to WGS84 (EPSG:4326)"))
-        gdf = gdf.to_crs(WGS84)
+    gdf = _to_wgs84(name, gdf, notices)
     problems = _coordinate_problems(name, gdf)
     if _looks_swapped(gdf):
         problems.append(
@@ -332,6 +480,7 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
         )
     if problems:
         raise LayerValidationError(name, problems)
+    gdf = _antimeridian(name, gdf, notices)
     gdf.index = pd.Index(gdf["id"], name="feature_id")
     display = _display_copy(name, gdf, limits, notices)
-    return Ingested(name, gdf, display, notices, hashlib.sha256(content).hexdigest())
+    return Ingested(name, gdf, display, notices, hashlib.sha256(content).hexdigest(), typed.types)

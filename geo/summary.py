@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from numbers import Real
 
 import geopandas as gpd
 import pandas as pd
@@ -68,11 +70,25 @@ def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
         table["length_km"] = geodesic_length_km(gdf).where(gdf.geom_type.str.contains("Line"))
         table["sources"] = [source_links(s) for s in gdf["sources"]] if "sources" in gdf.columns else ""
         if "aliases" in table.columns:
-            table["aliases"] = [", ".join(a) for a in gdf["aliases"]]
+            table["aliases"] = [", ".join(str(a) for a in v) if isinstance(v, list) else "" for v in gdf["aliases"]]
         parts.append(table)
     if not parts:
         return pd.DataFrame(columns=["layer", "id", "name"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _figure(value: object) -> float | None:
+    """A published figure as a finite number, or ``None`` where there is none (typed layers hold numbers only)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _name(row: pd.Series, feature_id: object) -> str:
+    """A feature's name for tables: its ``name``, else its id."""
+    name = row.get("name")
+    return str(feature_id) if name is None or pd.isna(name) or not str(name).strip() else str(name)
 
 
 _KEYWORDS = {
@@ -114,20 +130,23 @@ def figures_table(frames: Mapping[str, gpd.GeoDataFrame], sectors: Mapping[str, 
     """
     rows = []
     for layer, gdf in frames.items():
-        for _, row in gdf.iterrows():
+        if "investment_usd" not in gdf.columns and "capacity_value" not in gdf.columns:
+            continue
+        for feature_id, row in gdf.iterrows():
             figures = []
-            investment, capacity = row.get("investment_usd"), row.get("capacity_value")
-            if investment is not None and investment == investment:
-                figures.append(("investment", float(investment) / 1e6, "US$ million"))
-            if capacity is not None and capacity == capacity:
-                figures.append(("capacity", float(capacity), str(row.get("capacity_unit") or "")))
+            investment, capacity = _figure(row.get("investment_usd")), _figure(row.get("capacity_value"))
+            if investment is not None:
+                figures.append(("investment", investment / 1e6, "US$ million"))
+            if capacity is not None:
+                unit = row.get("capacity_unit")
+                figures.append(("capacity", capacity, "" if pd.isna(unit) else str(unit)))
             for metric, value, unit in figures:
                 title, url = _supporting_link(row.get("sources"), metric)
                 rows.append(
                     {
                         "layer": layer,
                         "sector": sectors.get(layer, ""),
-                        "name": row["name"],
+                        "name": _name(row, feature_id),
                         "year": row.get("year"),
                         "status": row.get("status"),
                         "metric": metric,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -125,6 +126,32 @@ class Catalog:
         return tuple(spec for spec in self.layers if spec.group == group)
 
 
+#: What catalog values may look like: they reach pages, stylesheets and images as data, so they are checked as such.
+_COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
+_DASH = re.compile(r"(?:\d{1,3}(?:\.\d+)?(?:[ ,]+\d{1,3}(?:\.\d+)?)*)?")
+_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}")
+#: Numeric style keys and their allowed ranges.
+_NUMBERS: dict[str, tuple[float, float]] = {
+    "weight": (0.0, 50.0),
+    "opacity": (0.0, 1.0),
+    "fill_opacity": (0.0, 1.0),
+    "radius": (0.0, 100.0),
+}
+
+
+def _colour(value: Any, where: str, key: str) -> str:
+    if not isinstance(value, str) or not _COLOUR.fullmatch(value):
+        raise CatalogError(f'{where}: {key} must be a hex colour such as "#D55E00"; got {value!r}')
+    return value
+
+
+def _text(raw: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise CatalogError(f"{where}: {key} must be text; got {value!r}")
+    return value
+
+
 def _style(raw: Any, where: str) -> Style:
     if not isinstance(raw, dict):
         raise CatalogError(f"{where}: style must be a table")
@@ -132,6 +159,16 @@ def _style(raw: Any, where: str) -> Style:
     unknown = set(raw) - known
     if unknown:
         raise CatalogError(f"{where}: unknown style key(s) {sorted(unknown)}; allowed: {sorted(known)}")
+    for key in ("colour", "fill_colour"):
+        if key in raw:
+            _colour(raw[key], where, f"style.{key}")
+    for key, (low, high) in _NUMBERS.items():
+        value = raw.get(key)
+        if key in raw and (isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high):
+            raise CatalogError(f"{where}: style.{key} must be a number from {low:g} to {high:g}; got {value!r}")
+    dash = raw.get("dash", "")
+    if not isinstance(dash, str) or not _DASH.fullmatch(dash):
+        raise CatalogError(f'{where}: style.dash must be numbers separated by spaces, like "12 6"; got {dash!r}')
     return Style(**raw)
 
 
@@ -140,6 +177,16 @@ def _layer(raw: dict[str, Any], where: str, data_dir: Path) -> LayerSpec:
     missing = [key for key in required if key not in raw]
     if missing:
         raise CatalogError(f"{where}: missing key(s) {missing}")
+    for key in ("id", "title", "group", "file", "geometry", "legend"):
+        _text(raw, key, where)
+    if not _ID.fullmatch(raw["id"]):
+        raise CatalogError(f"{where}: id must be letters, digits, '_', '-' or '.' (up to 64); got {raw['id']!r}")
+    for key in ("tooltip", "popup"):
+        fields = raw.get(key, [])
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            raise CatalogError(f"{where}: {key} must be a list of field names; got {fields!r}")
+    if not isinstance(raw.get("visible", True), bool):
+        raise CatalogError(f"{where}: visible must be true or false; got {raw['visible']!r}")
     if raw["group"] not in GROUPS:
         raise CatalogError(f"{where}: group {raw['group']!r} is not one of {GROUPS}")
     if raw["geometry"] not in _GEOMETRY_TYPES:
@@ -211,17 +258,24 @@ def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Cat
             raise CatalogError(f"{path.name}: layer id {spec.id!r} is declared twice")
         seen.add(spec.id)
     base = raw.get("basemap", {})
+    if not isinstance(base, dict):
+        raise CatalogError(f"{path.name}: [basemap] must be a table")
     parts = []
     for i, part in enumerate(base.get("part", [])):
         where = f"{path.name}: line {part_lines[i]}: basemap part #{i + 1}"
-        _inside_data(part["file"], where, data_dir)
+        if not isinstance(part, dict) or "file" not in part or "id" not in part or "style" not in part:
+            raise CatalogError(f"{where}: a basemap part needs id, file and style")
+        _inside_data(_text(part, "file", where), where, data_dir)
+        if not _ID.fullmatch(_text(part, "id", where)):
+            raise CatalogError(f"{where}: id must be letters, digits, '_', '-' or '.'; got {part['id']!r}")
         parts.append(
             BasemapPart(id=part["id"], file=part["file"], style=_style(part["style"], where), data_dir=data_dir)
         )
+    where = f"{path.name}: [basemap]"
     basemap = Basemap(
-        title=base.get("title", "Offline basemap"),
-        background=base.get("background", "#FFFFFF"),
-        attribution=base.get("attribution", ""),
+        title=_text(base, "title", where, "Offline basemap"),
+        background=_colour(base.get("background", "#FFFFFF"), where, "background"),
+        attribution=_text(base, "attribution", where, ""),
         parts=tuple(parts),
     )
     analysis = {

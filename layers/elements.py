@@ -12,7 +12,7 @@ from folium.template import Template
 
 from layers.payload import PageJSON, page_json
 
-__all__ = ["BASEMAP_PANE", "DataLayer", "DataURL", "Legend", "MetricScale", "SafeLayerControl"]
+__all__ = ["BASEMAP_PANE", "DataLayer", "DataURL", "Legend", "MetricScale", "RawHTML", "SafeLayerControl"]
 
 #: The map pane the basemap is drawn in, under the layers (the page script makes it when a layer asks for it).
 BASEMAP_PANE = "ca-basemap"
@@ -24,8 +24,8 @@ class DataURL(str):
     __slots__ = ()
 
 
-class _RawScript(Element):
-    """Script text placed in the page as it is: never compiled or evaluated as a Jinja template."""
+class RawHTML(Element):
+    """Text placed in the page as it is (a script, a style): never compiled or evaluated as a Jinja template."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -108,7 +108,7 @@ class DataLayer(MacroElement):
         compiling megabytes as a template).
         """
         script = self._template.module.__dict__["script"](self, kwargs)
-        self.get_root().script.add_child(_RawScript(script), name=self.get_name())
+        self.get_root().script.add_child(RawHTML(script), name=self.get_name())
 
 
 class MetricScale(MacroElement):

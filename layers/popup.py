@@ -83,7 +83,8 @@ def column_text(values: pd.Series, field: str, *, max_chars: int | None = None) 
     if field in _FORMATTED:
         texts = [format_value(field, v) for v in values.tolist()]
     elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        texts = values.astype(str).where(values.notna(), None).tolist()
+        missing = values.isna().to_numpy()
+        texts = [None if gap else text for text, gap in zip(values.astype(str).tolist(), missing, strict=True)]
     elif isinstance(values.dtype, pd.StringDtype):
         trimmed = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))  # in Arrow, not value by value
         texts = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed).to_pylist()

@@ -18,7 +18,7 @@ from geo.crs import REGION_BBOX
 from geo.display import DISPLAY_VERTICES, display_copy, vertex_count
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
-from layers.elements import BASEMAP_PANE, DataLayer, DataURL, Legend, MetricScale, SafeLayerControl
+from layers.elements import BASEMAP_PANE, DataLayer, DataURL, Legend, MetricScale, RawHTML, SafeLayerControl
 from layers.payload import PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
 from layers.style import Style, swatch_svg
@@ -286,7 +286,7 @@ def build_map(
     fmap.default_css = offline_css()
     fmap.get_root().header.add_child(folium.Element(PAGE_CSS), name="corridor_atlas_css")
     fmap.get_root().header.add_child(
-        folium.Element(f"<style>.folium-map.leaflet-container {{ background: {escape(basemap.background)}; }}</style>"),
+        RawHTML(f"<style>.folium-map.leaflet-container {{ background: {escape(basemap.background)}; }}</style>"),
         name="corridor_atlas_background",
     )
     fmap.add_child(MetricScale())
