@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from app.data import all_frames, analysis_inputs, corridor_analysis, layer_ids, rail_network, route_analysis, source
-from app.state import keep_view
+from app.state import CORRIDOR_KM, keep_view
 from app.text import plain
 from app.uploads import spec_of, upload_extra, upload_key
 from geo.errors import CorridorAtlasError
+from geo.tables import spreadsheet_safe_csv
 
 
 def _download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
@@ -42,7 +43,14 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
         on_change=keep_view,
         placeholder="Choose a pipeline, a rail line or a whole layer",
     )
-    right.number_input("Distance, km", min_value=1, max_value=500, step=5, key="corridor_km", on_change=keep_view)
+    right.number_input(
+        "Distance, km",
+        min_value=CORRIDOR_KM[0],
+        max_value=CORRIDOR_KM[1],
+        step=5,
+        key="corridor_km",
+        on_change=keep_view,
+    )
     corridor = st.session_state.get("corridor")
     if not corridor:
         st.caption("The buffer is drawn in an equidistant conic fitted to the region; distances are geodesic.")
@@ -80,7 +88,7 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
     features = pd.concat([report.buffer.assign(name=f"{report.distance_km:g} km buffer"), points], ignore_index=True)
     d1, d2 = st.columns(2)
     with d1:
-        _download("Download table (CSV)", inside.to_csv(index=False), "corridor.csv", "text/csv", "dl_corridor_csv")
+        _download("Download table (CSV)", spreadsheet_safe_csv(inside), "corridor.csv", "text/csv", "dl_corridor_csv")
     with d2:
         geojson = gpd.GeoDataFrame(features, crs=4326).to_json(drop_id=True)
         _download(

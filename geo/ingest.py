@@ -1,4 +1,4 @@
-"""Reading users' own geodata safely: many formats, hard limits, and messages that say what to do.
+"""Users' own geodata made into a layer: read (:mod:`geo.formats`), typed, checked, repaired, with messages that say what to do.
 
 Every problem names the file, the feature (id or index) and the field. Problems that make the
 data unusable raise :class:`~geo.errors.LayerValidationError` (or ``LayerReadError``/``CRSError``);
@@ -9,25 +9,17 @@ reported as notices.
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-import re
 import tempfile
 import warnings
-import zipfile
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
 import antimeridian
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
-from pyproj import CRS
 from pyproj.exceptions import CRSError as CRSError_
 from pyproj.exceptions import ProjError
 from shapely.geometry.base import BaseGeometry
@@ -35,26 +27,13 @@ from shapely.geometry.base import BaseGeometry
 from geo.columns import ColumnType, type_columns
 from geo.crs import REGION_BBOX, WGS84
 from geo.display import display_copy, vertex_count
-from geo.errors import CorridorAtlasError, CRSError, LayerReadError, LayerValidationError, Problem
+from geo.errors import CRSError, LayerReadError, LayerValidationError, Problem
+from geo.formats import SUPPORTED_SUFFIXES, IngestLimits, read_upload, reader_said
 from geo.validate import out_of_range
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "Ingested", "ingest"]
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".zip", ".kml", ".fgb", ".csv")
-_SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg"}
 _ALLOWED_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
-
-
-@dataclass(frozen=True)
-class IngestLimits:
-    """Hard limits for one upload; past them the file is refused with a clear message."""
-
-    max_bytes: int = 50 * 1024 * 1024
-    max_features: int = 200_000
-    display_vertices: int = 200_000
-    zip_max_members: int = 200
-    zip_max_bytes: int = 500 * 1024 * 1024
-    zip_max_ratio: float = 100.0
 
 
 @dataclass
@@ -83,177 +62,11 @@ def _kind(geom_type: str) -> str:
     return "polygon"
 
 
+# --- checks and repairs ---------------------------------------------------------------------------
+
+
 def _fail(name: str, message: str) -> LayerReadError:
     return LayerReadError(f"{name}: {message}")
-
-
-# --- formats ------------------------------------------------------------------------------------
-
-
-def _safe_zip_members(name: str, archive: zipfile.ZipFile, limits: IngestLimits) -> list[zipfile.ZipInfo]:
-    members = archive.infolist()
-    if len(members) > limits.zip_max_members:
-        raise _fail(name, f"the zip holds {len(members)} files (limit {limits.zip_max_members})")
-    total = sum(m.file_size for m in members)
-    packed = max(1, sum(m.compress_size for m in members))
-    if total > limits.zip_max_bytes or total / packed > limits.zip_max_ratio:
-        raise _fail(name, f"the zip unpacks to {total:,} bytes ({total / packed:.0f}× its size): refused as a zip bomb")
-    wanted = []
-    for member in members:
-        path = PurePosixPath(member.filename.replace("\\", "/"))
-        if path.is_absolute() or ".." in path.parts:
-            raise _fail(name, f"the zip entry {member.filename!r} points outside the archive: refused")
-        if path.suffix.lower() in _SHAPEFILE_PARTS and not path.name.startswith("."):
-            wanted.append(member)
-    return wanted
-
-
-def _read_zip(name: str, content: bytes, folder: Path, limits: IngestLimits) -> gpd.GeoDataFrame:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError, OSError) as err:
-        raise _fail(name, "not a valid zip file") from err
-    with archive:
-        members = _safe_zip_members(name, archive, limits)
-        shapefiles = [m for m in members if m.filename.lower().endswith(".shp")]
-        if len(shapefiles) != 1:
-            raise _fail(name, f"a zipped Shapefile must hold exactly one .shp (found {len(shapefiles)})")
-        stem = PurePosixPath(shapefiles[0].filename).with_suffix("")
-        for member in members:
-            path = PurePosixPath(member.filename)
-            if path.with_suffix("") == stem:
-                (folder / f"layer{path.suffix.lower()}").write_bytes(_zip_member(name, archive, member))
-    if not (folder / "layer.prj").exists():
-        raise CRSError(f"{name}: the Shapefile has no .prj, so its CRS is unknown; add the .prj to the zip")
-    return pyogrio.read_dataframe(folder / "layer.shp")
-
-
-def _zip_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
-    """A member's bytes, or a refusal that says why (encrypted, damaged, unsupported compression)."""
-    if member.flag_bits & 0x1:
-        raise _fail(name, f"the zip entry {member.filename!r} is encrypted; zip it again without a password")
-    try:
-        return archive.read(member)
-    except NotImplementedError as err:
-        raise _fail(
-            name,
-            f"the zip entry {member.filename!r} uses a compression method that cannot be read; "
-            "zip it again with the usual (deflate) method",
-        ) from err
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError) as err:
-        raise _fail(name, f"the zip entry {member.filename!r} is damaged ({err})") from err
-
-
-def _declared_crs(name: str, data: dict[str, Any]) -> CRS | None:
-    """The CRS a GeoJSON file names in its (pre-RFC 7946) ``crs`` member; unknown names are refused."""
-    member = data.get("crs")
-    if member is None:
-        return None
-    crs_name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
-    if not isinstance(crs_name, str) or not isinstance(member.get("properties"), dict):
-        raise CRSError(f"{name}: the 'crs' member is not a named CRS; remove it (GeoJSON is WGS84 lon/lat)")
-    try:
-        return CRS.from_user_input(crs_name)
-    except (CRSError_, ValueError, TypeError) as err:
-        raise CRSError(
-            f"{name}: the file declares the CRS {crs_name[:80]!r}, which is not known, and a CRS is never guessed; "
-            "save the file as WGS84 lon/lat (RFC 7946) or with an EPSG code"
-        ) from err
-
-
-def _read_geojson(name: str, content: bytes, folder: Path) -> gpd.GeoDataFrame:
-    try:
-        data = json.loads(content.decode("utf-8-sig"))
-    except UnicodeDecodeError as err:
-        raise _fail(name, "not UTF-8 text; GeoJSON must be UTF-8") from err
-    except json.JSONDecodeError as err:
-        raise _fail(name, f"malformed JSON at line {err.lineno}, column {err.colno}: {err.msg}") from err
-    except RecursionError as err:
-        raise _fail(name, "the JSON is nested too deeply to be GeoJSON") from err
-    if not isinstance(data, dict) or data.get("type") not in {"FeatureCollection", "Feature"}:
-        raise _fail(name, "JSON, but not GeoJSON: expected a FeatureCollection or a Feature")
-    if data.get("type") == "FeatureCollection" and not data.get("features"):
-        raise _fail(name, "the FeatureCollection has no features")
-    declared = _declared_crs(name, data)
-    path = folder / "layer.geojson"
-    path.write_bytes(content)
-    gdf = pyogrio.read_dataframe(path)
-    return gdf.set_crs(declared, allow_override=True) if declared is not None else gdf
-
-
-def _csv_geometry(name: str, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    columns = {str(c).strip().lower(): c for c in table.columns}
-    lon = next((columns[c] for c in ("lon", "lng", "long", "longitude", "x") if c in columns), None)
-    lat = next((columns[c] for c in ("lat", "latitude", "y") if c in columns), None)
-    wkt = next((columns[c] for c in ("wkt", "geometry", "geom") if c in columns), None)
-    if lon is not None and lat is not None:
-        xs = pd.to_numeric(table[lon], errors="coerce")
-        ys = pd.to_numeric(table[lat], errors="coerce")
-        bad = table.index[xs.isna() | ys.isna() | ~np.isfinite(xs) | ~np.isfinite(ys)]
-        if len(bad):
-            raise _fail(name, f"row {int(bad[0]) + 2}: {lon!r}/{lat!r} must be numbers")
-        geometry = gpd.points_from_xy(xs, ys)
-        rest = table.drop(columns=[lon, lat])
-    elif wkt is not None:
-        texts = table[wkt]
-        missing = table.index[texts.isna()]
-        if len(missing):
-            raise _fail(name, f"row {int(missing[0]) + 2}: {wkt!r} is empty; every row needs a WKT geometry")
-        try:
-            geometry = shapely.from_wkt(texts.astype(str))
-        except shapely.errors.GEOSException as err:
-            raise _fail(name, f"column {wkt!r} holds text that is not WKT ({err})") from err
-        rest = table.drop(columns=[wkt])
-    else:
-        raise _fail(name, "a CSV needs lon and lat columns (or a WKT column named wkt or geometry)")
-    # CSV carries no CRS: lon/lat and WKT columns are read as WGS84 degrees, as documented.
-    return gpd.GeoDataFrame(rest, geometry=geometry, crs=WGS84)
-
-
-def _read_any(name: str, content: bytes, folder: Path, limits: IngestLimits) -> gpd.GeoDataFrame:
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        supported = ", ".join(SUPPORTED_SUFFIXES)
-        raise _fail(name, f"not a supported geo file; upload one of {supported} (Shapefiles as .zip)")
-    try:
-        if suffix == ".zip":
-            return _read_zip(name, content, folder, limits)
-        if suffix in {".geojson", ".json"}:
-            return _read_geojson(name, content, folder)
-        if suffix == ".csv":
-            try:
-                table = pd.read_csv(io.BytesIO(content))
-            except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-                raise _fail(name, f"not a readable CSV ({_reader_said(err, folder, name)})") from err
-            return _csv_geometry(name, table)
-        path = folder / f"layer{suffix}"
-        path.write_bytes(content)
-        return pyogrio.read_dataframe(path)
-    except CorridorAtlasError:
-        raise
-    except shapely.errors.GEOSException as err:
-        raise _fail(name, f"a geometry cannot be read ({err}); a line needs 2+ points, a ring 4+") from err
-    except RecursionError as err:
-        raise _fail(name, "the file is nested too deeply to read") from err
-    except Exception as err:  # any failure of a format reader on a damaged file is a read error, said as such
-        raise _fail(name, f"not a readable {suffix} file ({_reader_said(err, folder, name)})") from err
-
-
-#: Sentences of GDAL's messages that advise server settings: of no use to someone uploading a file.
-_SERVER_ADVICE = re.compile(r"[^.]*\b(configuration option|config option|GDAL_|OGR_|CPL_)[^.]*\.?", re.IGNORECASE)
-
-
-def _reader_said(err: BaseException, folder: Path, name: str) -> str:
-    """A reader's message for the user: first line, no server paths, no advice on server settings."""
-    lines = str(err).strip().splitlines()
-    text = lines[0] if lines else type(err).__name__
-    text = text.replace(str(folder), "").replace(f"/layer{Path(name).suffix.lower()}", name)
-    text = re.sub(r"(/[\w.\-]+)+/", "", text)  # any other absolute path: keep the file name only
-    text = _SERVER_ADVICE.sub("", text).strip(" :;,")
-    return text[:300] or type(err).__name__
-
-
-# --- checks and repairs ---------------------------------------------------------------------------
 
 
 def _label(gdf: gpd.GeoDataFrame, position: int) -> str:
@@ -451,10 +264,10 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
         warnings.catch_warnings(record=True) as caught,
     ):
         warnings.simplefilter("always")
-        gdf = _read_any(name, content, Path(folder), limits)
+        gdf = read_upload(name, content, Path(folder), limits)
     for message in dict.fromkeys(str(w.message) for w in caught):
         notices.append(
-            Problem(name, "-", "file", f"reader warning: {_reader_said(Warning(message), Path(folder), name)}")
+            Problem(name, "-", "file", f"reader warning: {reader_said(Warning(message), Path(folder), name)}")
         )
     if len(gdf) == 0:
         raise _fail(name, "the file holds no features")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
+from urllib.parse import quote
 
 from branca.element import Element, MacroElement
 from folium.template import Template
@@ -106,8 +107,21 @@ def standalone_html(
 
 
 def embed_snippet(file_name: str, *, title: str, width_px: int, height_px: int) -> str:
-    """An ``<iframe>`` that embeds an exported HTML snapshot in a page or a slide tool."""
+    """An ``<iframe>`` that embeds an exported HTML snapshot in a page or a slide tool.
+
+    Parameters
+    ----------
+    file_name
+        The exported file's name, as it sits beside the page; it becomes a relative URL with every
+        character other than letters, digits and ``_.-~`` percent-encoded (UTF-8), so spaces, ``#``,
+        ``?``, quotes, ``<``, ``:``, ``/`` and non-ASCII letters all reach the browser as part of the name.
+    title
+        The iframe's accessible title (HTML-escaped); empty gives "Corridor Atlas map".
+    width_px, height_px
+        The iframe's size in CSS pixels.
+    """
+    src = quote(file_name, safe="")
     return (
-        f'<iframe src="{escape(file_name, quote=True)}" title="{escape(title or "Corridor Atlas map", quote=True)}" '
+        f'<iframe src="{escape(src, quote=True)}" title="{escape(title or "Corridor Atlas map", quote=True)}" '
         f'width="{int(width_px)}" height="{int(height_px)}" style="border:0" loading="lazy"></iframe>'
     )
