@@ -1,4 +1,4 @@
-"""Users' own geodata made into a layer: read (:mod:`geo.formats`), typed, checked, repaired, with messages that say what to do.
+"""Users' own geodata made into a layer: read (:mod:`geo.formats`), typed, checked and repaired.
 
 Every problem names the file, the feature (id or index) and the field. Problems that make the
 data unusable raise :class:`~geo.errors.LayerValidationError` (or ``LayerReadError``/``CRSError``);
