@@ -16,15 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import shapely
-
-from geo.crs import WEB_MERCATOR
 from geo.errors import CorridorAtlasError
 from layers.catalog import Catalog, CatalogError, default_catalog
 from layers.load import load_basemap_part, load_layer
-from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, check_output, resolve_view, write_snapshot
+from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, check_output, checked_view, write_snapshot
 from layers.tiles import TILE_PROVIDERS, provider
-from layers.view import MAX_DPI, MAX_SIZE_PX, MIN_DPI, MIN_SIZE_PX, SnapshotError, View
+from layers.view import MAX_DPI, MAX_SIZE_PX, MIN_DPI, MIN_SIZE_PX, SnapshotError
 
 __all__ = ["Job", "build_parser", "main", "read_deck"]
 
@@ -357,20 +354,13 @@ def _load(jobs: Sequence[Job], catalog: Catalog) -> SnapshotData:
     return SnapshotData(catalog=catalog, frames=frames, basemap_frames=basemap_frames)
 
 
-def _shows_a_feature(request: SnapshotRequest, data: SnapshotData, view: View) -> bool:
-    box = shapely.box(view.x0, view.y0, view.x1, view.y1)
-    return any(bool(data.frames[lid].geometry.to_crs(WEB_MERCATOR).intersects(box).any()) for lid in request.layers)
-
-
 def _check(jobs: Sequence[Job], data: SnapshotData) -> None:
     """Raise the first problem of any job, so that nothing is written unless every job can be."""
     writers: dict[Path, str] = {}
     for job in jobs:
         with _within(job.where):
-            view = resolve_view(job.request, data)
+            checked_view(job.request, data)
             check_output(job.request, job.output)
-            if not _shows_a_feature(job.request, data, view):
-                raise SnapshotError("--bbox/--fit/--center", "no feature of the chosen layers lies in this extent")
             target = Path(os.path.abspath(job.output))
             if target in writers:
                 raise SnapshotError("--output", f"{str(job.output)!r} is also written by {writers[target]}")

@@ -28,6 +28,7 @@ __all__ = [
     "SnapshotRequest",
     "caption_text",
     "check_output",
+    "checked_view",
     "make_snapshot",
     "resolve_view",
     "write_snapshot",
@@ -143,6 +144,20 @@ def resolve_view(request: SnapshotRequest, data: SnapshotData) -> View:
     return view_from_center(lat, lon, request.zoom, **size)
 
 
+def checked_view(request: SnapshotRequest, data: SnapshotData) -> View:
+    """The request's view, once it is known to show at least one feature of the chosen layers.
+
+    Raises
+    ------
+    SnapshotError
+        The extent is wrong, or no feature of the chosen layers lies in it.
+    """
+    view = resolve_view(request, data)
+    if _features_in_view(_specs(request, data), data, view) == 0:
+        raise SnapshotError("--bbox/--fit/--center", "no feature of the chosen layers lies in this extent")
+    return view
+
+
 def _features_in_view(specs: Sequence[LayerSpec], data: SnapshotData, view: View) -> int:
     box = shapely.box(view.x0, view.y0, view.x1, view.y1)
     count = 0
@@ -209,9 +224,7 @@ def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
         chosen layers, tiles that cannot be fetched); the message names the argument.
     """
     specs = _specs(request, data)
-    view = resolve_view(request, data)
-    if _features_in_view(specs, data, view) == 0:
-        raise SnapshotError("--bbox/--fit/--center", "no feature of the chosen layers lies in this extent")
+    view = checked_view(request, data)
     attribution = BASE_ATTRIBUTION
     tiles = None
     if request.tiles:

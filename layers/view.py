@@ -12,7 +12,9 @@ from geo.crs import from_mercator, to_mercator
 from geo.errors import CorridorAtlasError
 
 __all__ = [
+    "MAX_DPI",
     "MAX_SIZE_PX",
+    "MIN_DPI",
     "MIN_SIZE_PX",
     "SnapshotError",
     "View",
