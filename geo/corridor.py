@@ -12,7 +12,8 @@ import shapely
 from pyproj import Transformer
 
 from geo.borders import BorderCrossing, border_crossings
-from geo.crs import REGION_CRS, WGS84, aeqd_transformer
+from geo.crs import BUFFER_EXTENT, REGION_CRS, WGS84, aeqd_transformer
+from geo.errors import CRSError
 from geo.measure import length_by_country_km, require_wgs84
 
 __all__ = ["CorridorReport", "corridor_buffer", "corridor_report", "distance_to_nearest_km"]
@@ -36,9 +37,24 @@ def corridor_buffer(lines: gpd.GeoDataFrame, distance_km: float) -> gpd.GeoDataF
     require_wgs84(lines, "lines")
     if not distance_km > 0:
         raise ValueError(f"distance_km must be positive, got {distance_km!r}")
+    _require_buffer_extent(lines)
     projected = lines.geometry.to_crs(REGION_CRS)
-    buffered = projected.buffer(distance_km * 1000.0, quad_segs=16).to_crs(WGS84)
+    buffered = shapely.make_valid(projected.buffer(distance_km * 1000.0, quad_segs=16).to_crs(WGS84).to_numpy())
     return gpd.GeoDataFrame({"distance_km": distance_km}, geometry=buffered, index=lines.index, crs=WGS84)
+
+
+def _require_buffer_extent(lines: gpd.GeoDataFrame) -> None:
+    """Refuse lines that leave the extent where the region's projection can draw a buffer."""
+    west, south, east, north = BUFFER_EXTENT
+    bounds = lines.geometry.bounds
+    outside = bounds.index[
+        (bounds["minx"] < west) | (bounds["maxx"] > east) | (bounds["miny"] < south) | (bounds["maxy"] > north)
+    ]
+    if len(outside):
+        raise CRSError(
+            f"line {str(outside[0])!r} leaves lon {west:g} to {east:g}°E, lat {south:g} to {north:g}°N, where corridor "
+            "buffers are drawn (a projection fitted to Central Asia); choose lines within it"
+        )
 
 
 def distance_to_nearest_km(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -129,7 +145,8 @@ def corridor_report(
     near = distance_to_nearest_km(facilities, lines)
     inside = facilities.drop(columns=facilities.geometry.name).join(near)
     inside = inside[inside["distance_km"] <= distance_km].sort_values("distance_km")
-    inside["nearest_line"] = [lines.loc[i, "name"] for i in inside["nearest_id"]]
+    names = lines["name"] if "name" in lines.columns else pd.Series(lines.index.astype(str), index=lines.index)
+    inside["nearest_line"] = [str(names.loc[i]) for i in inside["nearest_id"]]
     split = length_by_country_km(lines, countries, country_field=country_field)
     by_country = split.groupby("country", as_index=False)["length_km"].sum().sort_values("length_km", ascending=False)
     crossings = tuple(

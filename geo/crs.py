@@ -7,6 +7,7 @@ from functools import lru_cache
 from pyproj import CRS, Geod, Transformer
 
 __all__ = [
+    "BUFFER_EXTENT",
     "GEOD",
     "REGION_BBOX",
     "REGION_CRS",
@@ -30,6 +31,10 @@ REGION_BBOX: tuple[float, float, float, float] = (44.0, 26.0, 124.0, 56.0)
 #: Kazakhstan and China. Web Mercator would be 30-40 % long here. Membership in a buffer is decided
 #: by geodesic distance, not by this projection.
 REGION_CRS = CRS.from_proj4("+proj=eqdc +lat_1=35 +lat_2=50 +lat_0=42.5 +lon_0=85 +datum=WGS84 +units=m +no_defs")
+
+#: Where :data:`REGION_CRS` may draw a buffer (west, south, east, north): parallels scale within 6 %
+#: from 20 to 60 N, and the projection stays far from its seam at 95 W. Lines outside are refused.
+BUFFER_EXTENT: tuple[float, float, float, float] = (10.0, 20.0, 160.0, 60.0)
 
 #: Web Mercator, the projection of the interactive map; static snapshots use it too, so an exported
 #: view looks like the view on screen. Never measure in it (lengths are 1/cos(lat) too long).

@@ -88,3 +88,21 @@ def test_corridor_report__facilities_km_per_country_and_the_crossing(meridian_co
     assert line_id == "m" and (crossing.from_country, crossing.to_country) == ("South", "North")
     assert crossing.lat == pytest.approx(46.0) and crossing.place == "Border post"
     assert report.buffer.geometry.iloc[0].contains(inside)
+
+
+def test_corridor_buffer__a_line_outside_the_projection_extent_is_refused_by_name():
+    from geo.errors import CRSError
+
+    pole = gpd.GeoDataFrame({"name": ["Pole"]}, geometry=[LineString([(76, -90), (81, -90)])], index=["p-1"], crs=4326)
+    with pytest.raises(CRSError, match="line 'p-1' leaves lon 10 to 160°E, lat 20 to 60°N"):
+        corridor_buffer(pole, 50)
+
+
+def test_corridor_report__lines_without_a_name_column_are_named_by_id():
+    from geo.corridor import corridor_report
+
+    lines = gpd.GeoDataFrame(geometry=[LineString([(80, 44), (80, 46)])], index=["track-1"], crs=4326)
+    points = gpd.GeoDataFrame({"name": ["Depot"]}, geometry=[Point(80.2, 45)], index=["d"], crs=4326)
+    countries = gpd.GeoDataFrame({"sovereign": ["Kazakhstan"]}, geometry=[Point(80, 45).buffer(5)], crs=4326)
+    report = corridor_report(lines, points, countries, 50)
+    assert report.facilities["nearest_line"].tolist() == ["track-1"]
