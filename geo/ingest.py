@@ -169,8 +169,29 @@ def _geometry_checks(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -
             notices.append(
                 Problem(name, _label(gdf, position), "geometry", f"was invalid ({reason}); repaired with make_valid")
             )
-        gdf.loc[invalid, gdf.geometry.name] = shapely.make_valid(gdf.geometry[invalid].to_numpy())
+        gdf.loc[invalid, gdf.geometry.name] = _repaired(gdf.geometry[invalid].to_numpy())
+        collapsed = [
+            Problem(name, _label(gdf, p), "geometry", "has no area or length left once repaired; fix or remove it")
+            for p in np.flatnonzero((invalid & gdf.geometry.is_empty).to_numpy())
+        ]
+        if collapsed:
+            raise LayerValidationError(name, collapsed)
     return gdf
+
+
+def _repaired(geoms: np.ndarray | BaseGeometry) -> np.ndarray | BaseGeometry:
+    """Valid geometry of the same kind where possible: polygons stay polygonal (no stray lines), lines keep their parts.
+
+    A line of one repeated point becomes that point (``make_valid`` keeps collapsed parts).
+    """
+    polygonal = np.isin(shapely.get_type_id(geoms), [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
+    structure = shapely.make_valid(geoms, method="structure", keep_collapsed=False)
+    linework = shapely.make_valid(geoms)
+    return (
+        np.where(polygonal, structure, linework)
+        if isinstance(geoms, np.ndarray)
+        else (structure if polygonal else linework)
+    )
 
 
 def _to_wgs84(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> gpd.GeoDataFrame:
@@ -198,17 +219,35 @@ def _antimeridian(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> g
     crossing = [position for position in wide if _jumps_antimeridian(gdf.geometry.iloc[position])]
     if not crossing:
         return gdf
-    column = gdf.geometry.name
+    column, problems = gdf.geometry.name, []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", antimeridian.FixWindingWarning)
         for position in crossing:
-            geom = gdf.geometry.iloc[position]
-            gdf.iloc[position, gdf.columns.get_loc(column)] = shapely.geometry.shape(antimeridian.fix_shape(geom))
+            try:
+                fixed = _split_at_antimeridian(gdf.geometry.iloc[position])
+            except (ValueError, shapely.errors.GEOSException):
+                message = "crosses the antimeridian (±180°) in a way that cannot be split; split it at ±180° yourself"
+                problems.append(Problem(name, _label(gdf, position), "geometry", message))
+                continue
+            gdf.iloc[position, gdf.columns.get_loc(column)] = fixed
+    if problems:
+        raise LayerValidationError(name, problems)
     labels = ", ".join(_label(gdf, p) for p in crossing[:3]) + (" …" if len(crossing) > 3 else "")
     notices.append(
         Problem(name, labels, "geometry", "crosses the antimeridian (±180°): split there, so it is drawn once")
     )
     return gdf
+
+
+def _split_at_antimeridian(geom: BaseGeometry) -> BaseGeometry:
+    """The geometry split at ±180°, without the zero-length slivers the split leaves on the meridian."""
+    split = shapely.geometry.shape(antimeridian.fix_shape(geom))
+    parts = [p for p in shapely.get_parts(split) if (p.area if "Polygon" in p.geom_type else p.length) > 0]
+    if not parts:
+        raise ValueError("nothing left after the split")
+    joined = shapely.multipolygons(parts) if "Polygon" in parts[0].geom_type else shapely.multilinestrings(parts)
+    single = parts[0] if len(parts) == 1 else joined
+    return _repaired(single)
 
 
 def _jumps_antimeridian(geom: BaseGeometry) -> bool:
