@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import geopandas as gpd
@@ -153,10 +153,35 @@ def years(layer_ids: tuple[str, ...], catalog_file: str, data_folder: str) -> tu
 
 
 # --- analysis: filters, corridor, route (cached by their arguments) -------------------------------
-# ``uploads`` names the users' layers taking part (content-addressed ids, so a cache never mixes two
-# users' files); ``_extra`` holds them, ``(kind, frame)`` by id, and is not hashed.
+# ``uploads`` names the users' layers taking part (content-addressed ids, so results never mix two
+# users' files); ``_extra`` holds them, ``(kind, frame)`` by id, and is not hashed. Analyses of the
+# catalog alone are cached once per server process; analyses with uploads are kept in the session
+# (:func:`_in_session`), so an upload's frames are let go when it is removed or the session ends
+# instead of staying referenced from a process-wide cache.
 
 Extra = dict[str, tuple[str, gpd.GeoDataFrame]]
+_T = TypeVar("_T")
+#: Where a session keeps its analyses with uploads, and how many of the newest it keeps.
+_SESSION_ANALYSES = "upload_analyses"
+_SESSION_ANALYSES_KEPT = 16
+
+
+def _in_session(key: tuple[object, ...], make: Callable[[], _T]) -> _T:
+    """An analysis with uploads, made once per session and arguments; the newest few stay in the session state."""
+    kept: dict[tuple[object, ...], Any] = st.session_state.setdefault(_SESSION_ANALYSES, {})
+    if key in kept:
+        kept[key] = kept.pop(key)  # the newest last
+        return kept[key]
+    value = make()
+    kept[key] = value
+    while len(kept) > _SESSION_ANALYSES_KEPT:
+        del kept[next(iter(kept))]
+    return value
+
+
+def forget_upload_analyses() -> None:
+    """Drop this session's analyses with uploads (the uploads changed: the old results only hold memory)."""
+    st.session_state.pop(_SESSION_ANALYSES, None)
 
 
 def layer_ids(geometry: str) -> tuple[str, ...]:
@@ -205,47 +230,91 @@ def corridor_lines(corridor: str, frames: dict[str, gpd.GeoDataFrame], line_ids:
     raise KeyError(corridor)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
 def corridor_analysis(
     corridor: str, km: int, uploads: tuple[str, ...], catalog_file: str, data_folder: str, _extra: Extra
 ) -> CorridorReport:
     """Buffer, facilities inside, km per country and border crossings of a corridor (read-only)."""
+    if not uploads:
+        return _catalog_corridor_analysis(corridor, km, catalog_file, data_folder)
+    key = ("corridor", corridor, km, uploads, catalog_file, data_folder)
+    return _in_session(key, lambda: _corridor_analysis(corridor, km, uploads, catalog_file, data_folder, _extra))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _catalog_corridor_analysis(corridor: str, km: int, catalog_file: str, data_folder: str) -> CorridorReport:
+    return _corridor_analysis(corridor, km, (), catalog_file, data_folder, {})
+
+
+def _corridor_analysis(
+    corridor: str, km: int, uploads: tuple[str, ...], catalog_file: str, data_folder: str, extra: Extra
+) -> CorridorReport:
     from geo.corridor import corridor_report
     from geo.places import crossing_places
 
-    frames, points, line_ids = analysis_inputs(uploads, catalog_file, data_folder, _extra)
+    frames, points, line_ids = analysis_inputs(uploads, catalog_file, data_folder, extra)
     countries = basemap_frame("countries", catalog_file, data_folder)
     lines = corridor_lines(corridor, frames, line_ids)
     return corridor_report(lines, points, countries, float(km), places=crossing_places(points))
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
 def analysis_inputs(
     uploads: tuple[str, ...], catalog_file: str, data_folder: str, _extra: Extra
 ) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, tuple[str, ...]]:
     """Every layer (catalog and uploads), all point features in one frame, and the line layer ids."""
+    if not uploads:
+        return _catalog_analysis_inputs(catalog_file, data_folder)
+    key = ("inputs", uploads, catalog_file, data_folder)
+    return _in_session(key, lambda: _analysis_inputs(catalog_file, data_folder, _extra))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _catalog_analysis_inputs(
+    catalog_file: str, data_folder: str
+) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, tuple[str, ...]]:
+    return _analysis_inputs(catalog_file, data_folder, {})
+
+
+def _analysis_inputs(
+    catalog_file: str, data_folder: str, extra: Extra
+) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame, tuple[str, ...]]:
     from geo.places import combine_points
 
     frames = all_frames(catalog_file, data_folder)
-    frames.update({uid: gdf for uid, (_, gdf) in _extra.items()})
-    point_ids = layer_ids("point") + tuple(uid for uid, (kind, _) in _extra.items() if kind == "point")
-    line_ids = layer_ids("line") + tuple(uid for uid, (kind, _) in _extra.items() if kind == "line")
+    frames.update({uid: gdf for uid, (_, gdf) in extra.items()})
+    point_ids = layer_ids("point") + tuple(uid for uid, (kind, _) in extra.items() if kind == "point")
+    line_ids = layer_ids("line") + tuple(uid for uid, (kind, _) in extra.items() if kind == "line")
     return frames, combine_points(frames, point_ids), line_ids
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
 def route_analysis(
     origin: str, destination: str, uploads: tuple[str, ...], catalog_file: str, data_folder: str, _extra: Extra
 ) -> tuple[Route, pd.DataFrame, pd.DataFrame]:
     """Shortest rail route between two places, the borders it crosses and the places it passes (read-only)."""
+    if not uploads:
+        return _catalog_route_analysis(origin, destination, catalog_file, data_folder)
+    key = ("route", origin, destination, uploads, catalog_file, data_folder)
+    return _in_session(key, lambda: _route_analysis(origin, destination, uploads, catalog_file, data_folder, _extra))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _catalog_route_analysis(
+    origin: str, destination: str, catalog_file: str, data_folder: str
+) -> tuple[Route, pd.DataFrame, pd.DataFrame]:
+    return _route_analysis(origin, destination, (), catalog_file, data_folder, {})
+
+
+def _route_analysis(
+    origin: str, destination: str, uploads: tuple[str, ...], catalog_file: str, data_folder: str, extra: Extra
+) -> tuple[Route, pd.DataFrame, pd.DataFrame]:
     from geo.network import shortest_route  # networkx: only for routes
     from geo.places import route_summary
 
-    _, points, _ = analysis_inputs(uploads, catalog_file, data_folder, _extra)
+    _, points, _ = analysis_inputs(uploads, catalog_file, data_folder, extra)
     ends = []
     for place_id in (origin, destination):
         row = points.loc[place_id]
-        ends.append((str(row["name"]), row.geometry.x, row.geometry.y))
+        spot = row.geometry if row.geometry.geom_type == "Point" else row.geometry.point_on_surface()
+        ends.append((str(row["name"]), spot.x, spot.y))
     route = shortest_route(rail_network(catalog_file, data_folder), ends[0], ends[1])
     countries = basemap_frame("countries", catalog_file, data_folder)
     crossings, via = route_summary(route, points, countries)

@@ -77,7 +77,7 @@ def distance_to_nearest_km(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) ->
     distances: list[float] = []
     nearest: list[object] = []
     for geom in points.geometry:
-        centre = geom.centroid
+        centre = geom if geom.geom_type == "Point" else geom.point_on_surface()  # a sliver's centroid can be anywhere
         transformer = aeqd_transformer(centre.x, centre.y)
         local = shapely.transform(line_geoms, partial(_project, transformer))
         d_m = shapely.distance(shapely.Point(0.0, 0.0), local)

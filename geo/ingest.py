@@ -139,29 +139,34 @@ def _looks_swapped(gdf: gpd.GeoDataFrame) -> bool:
 
 
 def _geometry_checks(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> gpd.GeoDataFrame:
+    """Refuse missing, unsupported or non-finite geometry, naming each feature (checked as arrays, not per row)."""
+    geoms = gdf.geometry.to_numpy()
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    kinds = np.array([str(t) for t in gdf.geom_type.fillna("")])
+    unsupported = ~missing & ~np.isin(kinds, list(_ALLOWED_TYPES))
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    non_finite = np.zeros(len(gdf), dtype=bool)
+    non_finite[owner[~np.isfinite(coords).all(axis=1)]] = True
     problems = []
-    for position, geom in enumerate(gdf.geometry):
-        label = _label(gdf, position)
-        if geom is None or geom.is_empty:
-            problems.append(
-                Problem(name, label, "geometry", "is missing or empty; give the feature a geometry or remove it")
-            )
-        elif geom.geom_type not in _ALLOWED_TYPES:
-            problems.append(
-                Problem(
-                    name, label, "geometry", f"type {geom.geom_type} is not supported; use points, lines or polygons"
-                )
-            )
-        elif not np.isfinite(shapely.get_coordinates(geom)).all():
-            problems.append(
-                Problem(name, label, "geometry", "has coordinates that are not finite numbers (NaN or infinity)")
-            )
+    for position in np.flatnonzero(missing | unsupported | non_finite):
+        if missing[position]:
+            message = "is missing or empty; give the feature a geometry or remove it"
+        elif unsupported[position]:
+            message = f"type {kinds[position]} is not supported; use points, lines or polygons"
+        else:
+            message = "has coordinates that are not finite numbers (NaN or infinity)"
+        problems.append(Problem(name, _label(gdf, position), "geometry", message))
     if problems:
         raise LayerValidationError(name, problems)
     kinds = Counter(_kind(t) for t in gdf.geom_type)
     if len(kinds) > 1:
         detail = ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))
         notices.append(Problem(name, "-", "geometry", f"mixed geometry types ({detail}); drawn together in one layer"))
+    return gdf
+
+
+def _repair_invalid(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> gpd.GeoDataFrame:
+    """Repair invalid geometry in WGS84, where the layer is used (a ring valid in its own CRS may cross itself here)."""
     invalid = ~gdf.geometry.is_valid
     if invalid.any():
         for position in np.flatnonzero(invalid.to_numpy()):
@@ -332,6 +337,7 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
         )
     if problems:
         raise LayerValidationError(name, problems)
+    gdf = _repair_invalid(name, gdf, notices)
     gdf = _antimeridian(name, gdf, notices)
     gdf.index = pd.Index(gdf["id"], name="feature_id")
     display = _display_copy(name, gdf, limits, notices)

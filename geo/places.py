@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo.borders import border_crossings
 from geo.corridor import distance_to_nearest_km
@@ -32,9 +33,11 @@ def combine_points(frames: Mapping[str, gpd.GeoDataFrame], ids: Sequence[str]) -
     parts = []
     for layer_id in ids:
         if layer_id in frames and len(frames[layer_id]):
-            part = frames[layer_id].assign(layer=layer_id)
+            gdf = frames[layer_id]
+            part = gdf[gdf.geom_type.isin(["Point", "MultiPoint"])].assign(layer=layer_id)  # a mixed layer's points
             if "name" not in part.columns:
                 part["name"] = part[label_column(part)].astype(str)
+            part["name"] = part["name"].where(part["name"].notna(), pd.Series(part.index.astype(str), index=part.index))
             if "kind" not in part.columns:
                 part["kind"] = "your data"
             parts.append(part)
@@ -75,6 +78,6 @@ def route_summary(
     along = gpd.GeoDataFrame({"name": ["route"]}, geometry=[route.geometry], index=["route"], crs=WGS84)
     passed = points.join(distance_to_nearest_km(points, along))
     passed = passed[passed["distance_km"] <= within_km].copy()
-    passed["along"] = [route.geometry.project(g) for g in passed.geometry]
+    passed["along"] = route.geometry.project(shapely.point_on_surface(passed.geometry.to_numpy()))
     via = passed.sort_values("along")[["name", "layer", "distance_km"]].reset_index(drop=True)
     return crossings, via

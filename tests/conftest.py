@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,8 @@ from typing import Any
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, box
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SOURCE = [{"title": "Test source", "url": "https://example.org/source", "publisher": "Tests"}]
 
@@ -101,3 +107,39 @@ def page(browser):
     tab.on("request", lambda request: tab.requests.append(request.url))
     yield tab
     context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """A real app server on a free local port, for the browser tests of one module."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("app") / "streamlit.log"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+    ]  # fmt: skip
+    log = log_path.open("w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                log.close()
+                pytest.fail(f"the app exited: {log_path.read_text()}")
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()

@@ -116,3 +116,21 @@ def test_ingest__a_kml_saved_by_google_earth_reads_with_typed_columns(tmp_path):
         elif kind in (ColumnType.NUMBER, ColumnType.INTEGER):
             assert pd.api.types.is_numeric_dtype(values.dtype), column
     assert layer.frame["description"].iloc[1] == "<b>bold</b> & more"
+
+
+def test_ingest__a_ring_valid_in_its_crs_but_crossed_in_wgs84_is_repaired_after_reprojection():
+    ring = [[20037508.34, 242528680.9], [0.0, -103672149.8], [7792364.4, -242528680.9], [8566034.8, 5350102.1]]
+    doc = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "x"},
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+            }
+        ],
+    }
+    layer = ingest("mercator.geojson", json.dumps(doc).encode())
+    assert layer.frame.geometry.is_valid.all()
+    assert any(n.feature == "'x'" and "repaired with make_valid" in n.message for n in layer.notices)

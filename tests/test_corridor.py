@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point
 
 from geo.corridor import corridor_buffer, distance_to_nearest_km
@@ -106,3 +107,11 @@ def test_corridor_report__lines_without_a_name_column_are_named_by_id():
     countries = gpd.GeoDataFrame({"sovereign": ["Kazakhstan"]}, geometry=[Point(80, 45).buffer(5)], crs=4326)
     report = corridor_report(lines, points, countries, 50)
     assert report.facilities["nearest_line"].tolist() == ["track-1"]
+
+
+def test_distance_to_nearest__a_polygon_whose_centroid_is_off_the_earth_is_measured_from_a_point_on_it():
+    crossed = shapely.Polygon([(180, 90), (0, -89.99999), (70, -90), (76.95, 43.25)])  # centroid near (509, 708)
+    facilities = gpd.GeoDataFrame({"name": ["x"]}, geometry=[crossed], index=["x"], crs=4326)
+    lines = gpd.GeoDataFrame({"name": ["l"]}, geometry=[LineString([(100, 0), (100, 1)])], index=["l"], crs=4326)
+    distance = distance_to_nearest_km(facilities, lines)["distance_km"].iloc[0]
+    assert 0 < distance < 20_000
