@@ -88,10 +88,9 @@ def test_app__bad_uploads_refused_within_seconds_and_the_loaded_layer_stays(page
         page.locator(SIDEBAR).get_by_text(messages[path.name]).wait_for(timeout=REFUSED_WITHIN_MS)
         _still_fine(page, catalog_paths + 3)
 
-    uploader.set_input_files([str(capacity)])
-    page.locator(SIDEBAR).get_by_text(re.compile(r"^capacity\.geojson")).first.wait_for(timeout=REFUSED_WITHIN_MS)
-    loaded = page.locator(SIDEBAR).get_by_text("capacity.geojson (6)").count()
-    _still_fine(page, catalog_paths + 3 + 6 * loaded)
+    uploader.set_input_files([str(capacity)])  # loads: the missing numbers are missing values, not a failure
+    page.locator(SIDEBAR).get_by_text("capacity.geojson (6)").wait_for(timeout=REFUSED_WITHIN_MS)
+    _still_fine(page, catalog_paths + 3 + 6)
     page.get_by_role("tab", name="Visible features").click()
     page.get_by_text(re.compile(r"^Visible features \(\d+\)$")).wait_for(timeout=30_000)
     _no_traceback(page)
