@@ -194,14 +194,20 @@ def _label(ids: pd.Series, position: int) -> str:
 
 
 def _bad_values_notice(file: str, field: str, bad: list[tuple[str, Any]], what: str) -> Problem:
-    shown = "; ".join(f"feature {label}: {value!r}"[:120] for label, value in bad[:3])
-    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
-    feature = bad[0][0] if len(bad) == 1 else f"{len(bad)} features"
+    """One notice per field: the values that are not ``what``, the first few with their features."""
+    use = "on the timeline" if field == "year" else "in metrics, charts or tables of figures"
+    if len(bad) == 1:
+        value = repr(bad[0][1])[:80]
+        return Problem(
+            file, bad[0][0], field, f"{value} is not {what}: kept as text in '{field} (as given)', not used {use}"
+        )
+    shown = "; ".join(f"{label}: {value!r}"[:80] for label, value in bad[:3])
+    more = f" and {len(bad) - 3:,} more" if len(bad) > 3 else ""
     return Problem(
         file,
-        feature,
+        f"{len(bad):,} features",
         field,
-        f"is not {what} ({shown}{more}): kept as text in '{field} (as given)', not used as {what}",
+        f"values are not {what} ({shown}{more}): kept as text in '{field} (as given)', not used {use}",
     )
 
 

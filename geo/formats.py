@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
 from pyproj import CRS
 from pyproj.exceptions import CRSError as CRSError_
 
@@ -175,27 +176,35 @@ def read_upload(name: str, content: bytes, folder: Path, limits: IngestLimits) -
         supported = ", ".join(SUPPORTED_SUFFIXES)
         raise _fail(name, f"not a supported geo file; upload one of {supported} (Shapefiles as .zip)")
     try:
-        if suffix == ".zip":
-            return _read_zip(name, content, folder, limits)
-        if suffix in {".geojson", ".json"}:
-            return _read_geojson(name, content, folder)
-        if suffix == ".csv":
-            try:
-                table = pd.read_csv(io.BytesIO(content))
-            except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-                raise _fail(name, f"not a readable CSV ({reader_said(err, folder, name)})") from err
-            return _csv_geometry(name, table)
-        path = folder / f"layer{suffix}"
-        path.write_bytes(content)
-        return pyogrio.read_dataframe(path)
+        return _read_by_suffix(name, suffix, content, folder, limits)
     except CorridorAtlasError:
         raise
     except shapely.errors.GEOSException as err:
         raise _fail(name, f"a geometry cannot be read ({err}); a line needs 2+ points, a ring 4+") from err
     except RecursionError as err:
         raise _fail(name, "the file is nested too deeply to read") from err
-    except Exception as err:  # any failure of a format reader on a damaged file is a read error, said as such
+    except (DataSourceError, DataLayerError) as err:  # GDAL says what it could not read: pass that on
         raise _fail(name, f"not a readable {suffix} file ({reader_said(err, folder, name)})") from err
+    except Exception as err:  # a reader failing inside on a damaged file: its own words would mean nothing here
+        raise _fail(
+            name, f"not a readable {suffix} file: it is damaged or not in that format; save or export it again"
+        ) from err
+
+
+def _read_by_suffix(name: str, suffix: str, content: bytes, folder: Path, limits: IngestLimits) -> gpd.GeoDataFrame:
+    if suffix == ".zip":
+        return _read_zip(name, content, folder, limits)
+    if suffix in {".geojson", ".json"}:
+        return _read_geojson(name, content, folder)
+    if suffix == ".csv":
+        try:
+            table = pd.read_csv(io.BytesIO(content))
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+            raise _fail(name, f"not a readable CSV ({reader_said(err, folder, name)})") from err
+        return _csv_geometry(name, table)
+    path = folder / f"layer{suffix}"
+    path.write_bytes(content)
+    return pyogrio.read_dataframe(path)
 
 
 #: Sentences of GDAL's messages that advise server settings: of no use to someone uploading a file.

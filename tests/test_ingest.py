@@ -205,3 +205,13 @@ def test_temporary_files__are_removed_after_success_and_failure(tmp_path, monkey
         ingest("ok.gpkg", _write(sample, "GPKG", ".gpkg", tmp_path)).digest
         == ingest("again.gpkg", (tmp_path / "data.gpkg").read_bytes()).digest
     )  # the same bytes are the same layer
+
+
+def test_damaged_flatgeobuf__says_damaged_not_the_readers_inner_error(tmp_path, sample):
+    path = tmp_path / "good.fgb"
+    sample.to_file(path, driver="FlatGeobuf")
+    data = path.read_bytes()
+    with pytest.raises(LayerReadError) as caught:
+        ingest("cut.fgb", data[: len(data) // 2] + b"\x00" * 50)
+    assert str(caught.value).startswith("cut.fgb: not a readable .fgb file")
+    assert "index" not in str(caught.value) and "/tmp" not in str(caught.value)
