@@ -9,6 +9,7 @@ reported as notices.
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 import warnings
 from collections import Counter
@@ -63,6 +64,10 @@ def _kind(geom_type: str) -> str:
 
 
 # --- checks and repairs ---------------------------------------------------------------------------
+
+
+#: GDAL's warning that a GeoJSON column of mixed types was left as text: type_columns decides and reports instead.
+_COLUMN_TYPING_WARNING = re.compile(r"Could not parse column .* as JSON")
 
 
 def _fail(name: str, message: str) -> LayerReadError:
@@ -310,6 +315,8 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
         warnings.simplefilter("always")
         gdf = read_upload(name, content, Path(folder), limits)
     for message in dict.fromkeys(str(w.message) for w in caught):
+        if _COLUMN_TYPING_WARNING.match(message):
+            continue  # the reader's guess at a mixed column: columns are typed below, with notices of their own
         notices.append(
             Problem(name, "-", "file", f"reader warning: {reader_said(Warning(message), Path(folder), name)}")
         )

@@ -134,3 +134,17 @@ def test_ingest__a_ring_valid_in_its_crs_but_crossed_in_wgs84_is_repaired_after_
     layer = ingest("mercator.geojson", json.dumps(doc).encode())
     assert layer.frame.geometry.is_valid.all()
     assert any(n.feature == "'x'" and "repaired with make_valid" in n.message for n in layer.notices)
+
+
+def test_ingest__a_mixed_geojson_column_gets_one_notice_from_the_atlas_not_the_readers_warning():
+    features = [
+        {"type": "Feature", "properties": {"id": "a", "year": "next year"}, "geometry": None},
+        {"type": "Feature", "properties": {"id": "b", "year": 2001}, "geometry": None},
+    ]
+    for feature, lon in zip(features, (80, 81), strict=True):
+        feature["geometry"] = {"type": "Point", "coordinates": [lon, 45]}
+    layer = ingest("t.geojson", json.dumps({"type": "FeatureCollection", "features": features}).encode())
+    assert [str(n) for n in layer.notices] == [
+        "t.geojson: feature 'a': year: 'next year' is not a year from 1800 to 2200: "
+        "kept as text in 'year (as given)', not used on the timeline"
+    ]
