@@ -191,7 +191,7 @@ def metrics_section(layer_ids: tuple[str, ...], state: AppState) -> None:
         st.markdown("**Pipeline length by country (geodesic, km)**")
         if shown.km_by_country is not None:
             st.markdown(shown.km_by_country)
-            st.caption("Each line split by Natural Earth 1:10m borders and measured on the WGS84 ellipsoid.")
+            st.caption("Each line split by OpenStreetMap borders and measured on the WGS84 ellipsoid.")
     with right:
         st.markdown("**Investment figures and their sources**")
         st.markdown(shown.investments)

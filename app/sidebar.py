@@ -41,7 +41,8 @@ def sidebar_tools(frames: dict[str, gpd.GeoDataFrame]) -> None:
         filters_and_search(frames)
     st.sidebar.divider()
     st.sidebar.caption(
-        "Basemap: Natural Earth 1:10m (works offline). Online base layers: © OpenStreetMap "
+        "Basemap: Natural Earth 1:10m, borders © OpenStreetMap contributors (ODbL) (works offline). "
+        "Online base layers: © OpenStreetMap "
         "contributors; Esri World Imagery. " + DATA_CREDIT
     )
 

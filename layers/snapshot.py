@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 ALL_FORMATS: tuple[str, ...] = (*FORMATS, "html")
-BASE_ATTRIBUTION = "Basemap: Natural Earth. Routes partly © OpenStreetMap contributors (ODbL)."
+BASE_ATTRIBUTION = "Basemap: Natural Earth. Borders and routes partly © OpenStreetMap contributors (ODbL)."
 
 
 @dataclass(frozen=True)
