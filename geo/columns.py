@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -70,6 +71,8 @@ RESERVED_COLUMNS: frozenset[str] = frozenset(
 )
 
 _YEARS = (1800, 2200)
+#: Control characters (but tab and newline): never meaningful in a name or a note, and no font draws them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MAX_TEXT = 10_000  # characters kept of one text value
 _SOURCE_KEYS = ("title", "url", "publisher", "note")
 
@@ -110,7 +113,7 @@ def _as_text(value: Any) -> str | None:
         text = str(int(value))
     else:
         text = str(value).strip()
-    return text[:_MAX_TEXT] or None
+    return _CONTROL.sub("", text[:_MAX_TEXT]).strip() or None
 
 
 def _as_number(value: Any) -> float | None:

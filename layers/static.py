@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -250,8 +251,18 @@ def _draw_north_arrow(fig: Figure) -> Any:
     )
 
 
+#: Control characters (but newline): no font has a glyph for them, so they are left out of drawn text.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _drawable(text: MapText) -> MapText:
+    """The words without control characters (a title from the command line, a source from a user's file)."""
+    return MapText(*(_CONTROL.sub("", part) for part in (text.title, text.subtitle, text.attribution, text.footnote)))
+
+
 def _draw_text(fig: Figure, ax: Any, text: MapText) -> tuple[list[Any], list[Any]]:
     """Draw the title block (top) and attribution and footnote (bottom); return both groups."""
+    text = _drawable(text)
     artists: list[Any] = []
     box = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "none", "alpha": 0.88}
     if text.title:

@@ -148,3 +148,8 @@ def test_ingest__a_mixed_geojson_column_gets_one_notice_from_the_atlas_not_the_r
         "t.geojson: feature 'a': year: 'next year' is not a year from 1800 to 2200: "
         "kept as text in 'year (as given)', not used on the timeline"
     ]
+
+
+def test_type_columns__control_characters_are_dropped_from_text():
+    frame = gpd.GeoDataFrame({"id": ["a"], "name": ["Depot\x07\x7f A\tB"]}, geometry=[Point(80, 45)], crs=4326)
+    assert type_columns(frame, file="x.geojson").frame["name"].iloc[0] == "Depot A\tB"

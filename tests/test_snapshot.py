@@ -342,3 +342,12 @@ def test_snapshot__includes_an_uploaded_layer(data):
     assert snapshot.legend == ["Khorgos facilities", "yards.geojson"]
     html = make_snapshot(SnapshotRequest(layers=(spec.id,), format="html", fit=(spec.id,)), with_upload).content
     assert b"Yard" in html
+
+
+def test_png__control_characters_in_the_title_are_left_out_not_drawn_as_missing_glyphs(data):
+    # no font has a glyph for DEL or BEL: matplotlib would warn (an error under this suite's settings)
+    request = SnapshotRequest(
+        layers=("oil_pipelines",), bbox=(74.0, 44.0, 84.0, 48.5), width_px=600, height_px=400, title="Oil\x7f\x07 pipes"
+    )
+    snapshot = make_snapshot(request, data)
+    assert snapshot.content.startswith(b"\x89PNG")
