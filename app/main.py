@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -12,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from app.analyses import corridor_panel, route_panel
 from app.data import basemap_page_data, current_catalog, load_current_catalog, loaded_layers, source
-from app.failsafe import part, user_message
+from app.failsafe import part
 from app.mapview import MapPage, map_page, map_state, show_map
 from app.panels import Shown, details_panel, metrics_section, shown_frames, visible_table
 from app.reports import charts_panel, export_panel
@@ -25,8 +24,6 @@ from layers.payload import PageJSON
 
 if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
     from geo.ingest import Ingested
-
-_LOG = logging.getLogger(__name__)
 
 
 def main() -> None:
@@ -89,14 +86,10 @@ def drawable_uploads() -> tuple[list[tuple[LayerSpec, Ingested]], tuple[tuple[La
     """
     uploads, uploaded = [], []
     for spec, layer in upload_layers():
-        try:
+        with part(f"Your layer {spec.title}"):
             page_data = upload_page_data(spec, layer)
-        except Exception as err:  # one upload's failure must not take the map or the other layers with it
-            _LOG.exception("page data of %s", spec.title)
-            st.error(plain(user_message(f"Your layer {spec.title}", err)))
-            continue
-        uploads.append((spec, layer))
-        uploaded.append((spec, page_data))
+            uploads.append((spec, layer))
+            uploaded.append((spec, page_data))
     return uploads, tuple(uploaded)
 
 

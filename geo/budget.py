@@ -22,9 +22,10 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from geo.errors import CorridorAtlasError, LayerReadError, LayerValidationError, Problem
+from geo.formats import sanitise
 from geo.ingest import Ingested, IngestLimits, ingest
 
-__all__ = ["ReadBudget", "read_within_budget", "sanitise"]
+__all__ = ["ReadBudget", "read_within_budget"]
 
 _LOG = logging.getLogger(__name__)
 _MB = 1024 * 1024
@@ -312,53 +313,6 @@ def _rebuilt(name: str, kind: type[CorridorAtlasError], args: tuple[Any, ...], s
     if isinstance(err, LayerValidationError):
         err.problems = [_clean_problem(p, name) for p in err.problems]
     return err
-
-
-# --- what users read ----------------------------------------------------------------------------------
-
-#: A path in a reader's temporary folder (``/tmp/corridor-atlas-upload-xyz/layer.gpkg``, maybe behind a
-#: GDAL virtual file system prefix), or the bare ``/layer.shp`` a reader names.
-_TEMP_PATH = re.compile(
-    rf"(?:/vsi\w+/+)?(?:{re.escape(tempfile.gettempdir())}/)?corridor-atlas-upload-[\w-]*(?:/layer\.\w+)?"
-    r"|(?<![\w./-])/layer\.\w+"
-)
-#: Where a message splits into pieces: brackets, line ends, and sentence ends (not the dots of a file
-#: name, of "e.g." or of "i.e."). A piece never holds a bracket, so dropping one keeps them paired.
-_PIECE_END = re.compile(r"[()\n]|(?:(?<!\be\.g)(?<!\bi\.e)[.!?]|;)(?=[\s)]|$)")
-#: GDAL's advice about its own settings or drivers, which someone uploading a file cannot act on.
-_ADVICE = re.compile(
-    r"configuration option|config option|environment variable|specify the correct driver"
-    r"|\b(?:OGR|GDAL|CPL|VSI|OSR|GPKG|SHAPE|SQLITE)_[A-Z0-9_]+\b"
-)
-
-
-def sanitise(text: str, name: str) -> str:
-    """A reader's message fit for the uploader: server paths become ``name``, advice on GDAL settings goes.
-
-    Parameters
-    ----------
-    text
-        The message as the reader wrote it.
-    name
-        The uploaded file's name.
-    """
-    text = _TEMP_PATH.sub(name, text)
-    pieces, start = [], 0
-    for end in _PIECE_END.finditer(text):
-        if end.group() in "()\n":
-            pieces += [text[start : end.start()], end.group()]
-        else:
-            pieces.append(text[start : end.end()])
-        start = end.end()
-    pieces.append(text[start:])
-    kept = [piece for piece in pieces if not _ADVICE.search(piece)]
-    if len(kept) == len(pieces):
-        return text
-    text = "".join(kept)
-    text = re.sub(r"([.;])(?:[ \t]*;)+", r"\1", text)  # the stops left around a dropped sentence
-    text = re.sub(r"[ \t]*;[ \t]*(?=\)|$)", "", text, flags=re.MULTILINE)
-    text = re.sub(r"\([ \t]*\)", "", text)
-    return re.sub(r"(?<=\S)[ \t]{2,}", " ", text).strip()
 
 
 def _clean_problem(problem: Problem, name: str) -> Problem:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pyproj.exceptions import CRSError as CRSError_
 from geo.crs import WGS84
 from geo.errors import CorridorAtlasError, CRSError, LayerReadError
 
-__all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "read_upload", "reader_said"]
+__all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "read_upload", "reader_said", "sanitise"]
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".zip", ".kml", ".fgb", ".csv")
 _SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg"}
@@ -184,7 +185,7 @@ def read_upload(name: str, content: bytes, folder: Path, limits: IngestLimits) -
     except RecursionError as err:
         raise _fail(name, "the file is nested too deeply to read") from err
     except (DataSourceError, DataLayerError) as err:  # GDAL says what it could not read: pass that on
-        raise _fail(name, f"not a readable {suffix} file ({reader_said(err, folder, name)})") from err
+        raise _fail(name, f"not a readable {suffix} file ({reader_said(err, name)})") from err
     except Exception as err:  # a reader failing inside on a damaged file: its own words would mean nothing here
         raise _fail(
             name, f"not a readable {suffix} file: it is damaged or not in that format; save or export it again"
@@ -200,22 +201,61 @@ def _read_by_suffix(name: str, suffix: str, content: bytes, folder: Path, limits
         try:
             table = pd.read_csv(io.BytesIO(content))
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-            raise _fail(name, f"not a readable CSV ({reader_said(err, folder, name)})") from err
+            raise _fail(name, f"not a readable CSV ({reader_said(err, name)})") from err
         return _csv_geometry(name, table)
     path = folder / f"layer{suffix}"
     path.write_bytes(content)
     return pyogrio.read_dataframe(path)
 
 
-#: Sentences of GDAL's messages that advise server settings: of no use to someone uploading a file.
-_SERVER_ADVICE = re.compile(r"[^.]*\b(configuration option|config option|GDAL_|OGR_|CPL_)[^.]*\.?", re.IGNORECASE)
+#: A path in a reader's temporary folder (``/tmp/corridor-atlas-upload-xyz/layer.gpkg``, maybe behind a
+#: GDAL virtual file system prefix), or the bare ``/layer.shp`` a reader names.
+_TEMP_PATH = re.compile(
+    rf"(?:/vsi\w+/+)?(?:{re.escape(tempfile.gettempdir())}/)?corridor-atlas-upload-[\w-]*(?:/layer\.\w+)?"
+    r"|(?<![\w./-])/layer\.\w+"
+)
+#: Where a message splits into pieces: brackets, line ends, and sentence ends (not the dots of a file
+#: name, of "e.g." or of "i.e."). A piece never holds a bracket, so dropping one keeps them paired.
+_PIECE_END = re.compile(r"[()\n]|(?:(?<!\be\.g)(?<!\bi\.e)[.!?]|;)(?=[\s)]|$)")
+#: GDAL's advice about its own settings or drivers, which someone uploading a file cannot act on.
+_ADVICE = re.compile(
+    r"configuration option|config option|environment variable|specify the correct driver"
+    r"|\b(?:OGR|GDAL|CPL|VSI|OSR|GPKG|SHAPE|SQLITE)_[A-Z0-9_]+\b"
+)
 
 
-def reader_said(err: BaseException, folder: Path, name: str) -> str:
-    """A reader's message for the user: first line, no server paths, no advice on server settings."""
+def sanitise(text: str, name: str) -> str:
+    """A reader's message fit for the uploader: server paths become ``name``, advice on GDAL settings goes.
+
+    Parameters
+    ----------
+    text
+        The message as the reader wrote it.
+    name
+        The uploaded file's name.
+    """
+    text = _TEMP_PATH.sub(name, text)
+    pieces, start = [], 0
+    for end in _PIECE_END.finditer(text):
+        if end.group() in "()\n":
+            pieces += [text[start : end.start()], end.group()]
+        else:
+            pieces.append(text[start : end.end()])
+        start = end.end()
+    pieces.append(text[start:])
+    kept = [piece for piece in pieces if not _ADVICE.search(piece)]
+    if len(kept) == len(pieces):
+        return text
+    text = "".join(kept)
+    text = re.sub(r"([.;])(?:[ \t]*;)+", r"\1", text)  # the stops left around a dropped sentence
+    text = re.sub(r"[ \t]*;[ \t]*(?=\)|$)", "", text, flags=re.MULTILINE)
+    text = re.sub(r"\([ \t]*\)", "", text)
+    return re.sub(r"(?<=\S)[ \t]{2,}", " ", text).strip()
+
+
+def reader_said(err: BaseException, name: str) -> str:
+    r"""A reader's message for the user: its first line, :func:`sanitise`\ d, and no other server path."""
     lines = str(err).strip().splitlines()
-    text = lines[0] if lines else type(err).__name__
-    text = text.replace(str(folder), "").replace(f"/layer{Path(name).suffix.lower()}", name)
+    text = sanitise(lines[0], name) if lines else ""
     text = re.sub(r"(/[\w.\-]+)+/", "", text)  # any other absolute path: keep the file name only
-    text = _SERVER_ADVICE.sub("", text).strip(" :;,")
-    return text[:300] or type(err).__name__
+    return text.strip(" :;,")[:300] or type(err).__name__

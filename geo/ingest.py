@@ -189,19 +189,16 @@ def _repair_invalid(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) ->
     return gdf
 
 
-def _repaired(geoms: np.ndarray | BaseGeometry) -> np.ndarray | BaseGeometry:
+def _repaired(geoms: np.ndarray) -> np.ndarray:
     """Valid geometry of the same kind where possible: polygons stay polygonal (no stray lines), lines keep their parts.
 
     A line of one repeated point becomes that point (``make_valid`` keeps collapsed parts).
     """
     polygonal = np.isin(shapely.get_type_id(geoms), [shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON])
-    structure = shapely.make_valid(geoms, method="structure", keep_collapsed=False)
-    linework = shapely.make_valid(geoms)
-    return (
-        np.where(polygonal, structure, linework)
-        if isinstance(geoms, np.ndarray)
-        else (structure if polygonal else linework)
-    )
+    repaired = np.array(geoms, dtype=object)
+    repaired[polygonal] = shapely.make_valid(geoms[polygonal], method="structure", keep_collapsed=False)
+    repaired[~polygonal] = shapely.make_valid(geoms[~polygonal])
+    return repaired
 
 
 def _to_wgs84(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> gpd.GeoDataFrame:
@@ -257,7 +254,7 @@ def _split_at_antimeridian(geom: BaseGeometry) -> BaseGeometry:
         raise ValueError("nothing left after the split")
     joined = shapely.multipolygons(parts) if "Polygon" in parts[0].geom_type else shapely.multilinestrings(parts)
     single = parts[0] if len(parts) == 1 else joined
-    return _repaired(single)
+    return _repaired(np.array([single], dtype=object))[0]
 
 
 def _jumps_antimeridian(geom: BaseGeometry) -> bool:
@@ -317,9 +314,7 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
     for message in dict.fromkeys(str(w.message) for w in caught):
         if _COLUMN_TYPING_WARNING.match(message):
             continue  # the reader's guess at a mixed column: columns are typed below, with notices of their own
-        notices.append(
-            Problem(name, "-", "file", f"reader warning: {reader_said(Warning(message), Path(folder), name)}")
-        )
+        notices.append(Problem(name, "-", "file", f"reader warning: {reader_said(Warning(message), name)}"))
     if len(gdf) == 0:
         raise _fail(name, "the file holds no features")
     if len(gdf) > limits.max_features:

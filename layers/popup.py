@@ -11,6 +11,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.columns import is_missing
+
 __all__ = [
     "FIELD_LABELS",
     "column_text",
@@ -35,20 +37,9 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def _is_missing(value: Any) -> bool:
-    if value is None:
-        return True
-    if np.ndim(value) != 0:
-        return False  # a list or array is a value, even when empty
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def format_value(field: str, value: Any) -> str | None:
     """Human text for a property value (not yet escaped), or ``None`` when there is nothing to show."""
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if field == "investment_usd":
         amount = float(value)

@@ -12,6 +12,9 @@ import pytest
 from layers.catalog import default_catalog
 from layers.load import load_basemap_part, load_layer
 from layers.render import basemap_payloads, build_map, layer_payload
+from tests.mapframe import drawn as _drawn
+from tests.mapframe import map_frame as _map_frame
+from tests.mapframe import wait_for_count as _wait_for_count
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +31,6 @@ def _outside(urls: list[str]) -> list[str]:
         if parsed.hostname not in LOCAL_HOSTS:
             outside.append(url)
     return outside
-
-
-def _drawn(frame) -> int:
-    return frame.locator("path.leaflet-interactive").count()
 
 
 def _expected_paths(layer_ids) -> int:
@@ -79,28 +78,6 @@ def _click_a_facility(page) -> None:
     assert markers, "no facility marker on screen"
     box = markers[0]
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-
-
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-
-
-def _map_frame(page):
-    page.wait_for_selector(MAP_IFRAME, timeout=60_000)
-    # while Streamlit reruns, the old map frame can linger beside the new one: use the newest
-    frame = page.frame_locator(MAP_IFRAME).last
-    frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
-    return frame
-
-
-def _wait_for_count(frame, expected: int, timeout_s: float = 30) -> int:
-    deadline = time.monotonic() + timeout_s
-    count = -1
-    while time.monotonic() < deadline:
-        count = _drawn(frame)
-        if count == expected:
-            return count
-        time.sleep(0.25)
-    return count
 
 
 def test_app__sidebar_toggle_changes_drawn_features_and_stays_local(page, app_url):

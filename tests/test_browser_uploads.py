@@ -4,43 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
 from layers.catalog import default_catalog
 from layers.load import load_layer
 from tests.conftest import feature, point
+from tests.mapframe import map_frame as _map_frame
+from tests.mapframe import wait_for_count as _wait_for_count
 from tests.test_upload_budget import recursive_view_gpkg, scribble_geojson
 
 pytestmark = pytest.mark.browser
 
 CATALOG = default_catalog()
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 SIDEBAR = "section[data-testid='stSidebar']"
 REFUSED_WITHIN_MS = 10_000
-
-
-def _drawn(frame) -> int:
-    return frame.locator("path.leaflet-interactive").count()
-
-
-def _map_frame(page):
-    page.wait_for_selector(MAP_IFRAME, timeout=60_000)
-    frame = page.frame_locator(MAP_IFRAME).last  # while Streamlit reruns, the old frame can linger: the newest
-    frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=60_000)
-    return frame
-
-
-def _wait_for_count(frame, expected: int, timeout_s: float = 30) -> int:
-    deadline = time.monotonic() + timeout_s
-    count = -1
-    while time.monotonic() < deadline:
-        count = _drawn(frame)
-        if count == expected:
-            return count
-        time.sleep(0.25)
-    return count
 
 
 def _collection(*features) -> str:

@@ -56,3 +56,14 @@ def test_app__a_failing_part_shows_one_line_and_the_rest_of_the_page_works(monke
     assert at.sidebar.title[0].value == "Corridor Atlas"
     if "filters" not in target:
         assert at.multiselect(key="f_status") is not None
+
+
+def test_app__an_upload_whose_page_data_fails_is_left_off_the_map_but_stays_listed(monkeypatch):
+    from tests.test_app import _uploaded
+
+    monkeypatch.setattr("app.main.upload_page_data", _boom)
+    at = _uploaded(AppTest.from_file(APP, default_timeout=60)).run()
+    assert not at.exception
+    assert any(e.value.replace("\\", "").startswith("Your layer depots.geojson failed") for e in at.error)
+    assert at.checkbox(key="layer_up_test").value is True  # still listed, with its ✕
+    assert at.button(key="remove_up_test") is not None

@@ -92,6 +92,32 @@ def _depots_and_spur(crs: object = 4326) -> gpd.GeoDataFrame:
     )
 
 
+def _with_empty_cells() -> gpd.GeoDataFrame:
+    """What a GIS saves when some cells were never filled: empty text, numbers, years and dates."""
+    return gpd.GeoDataFrame(
+        {
+            "name": ["Depot", None, "Spur"],
+            "year": [2015, None, None],
+            "capacity_value": [None, 3.5, None],
+            "opened": pd.to_datetime(["2015-06-01", None, None]),
+            "operator": [None, None, None],
+        },
+        geometry=[Point(76.95, 43.25), Point(80.3, 44.2), LineString([(76.9, 43.2), (80.3, 44.2)])],
+        crs=4326,
+    )
+
+
+def _zipped_shapefile(gdf: gpd.GeoDataFrame, folder: Path) -> bytes:
+    gdf = gdf.assign(opened=gdf["opened"].dt.strftime("%Y-%m-%d"))[gdf.geom_type == "Point"]  # one kind per .shp
+    gdf = gdf.rename(columns={"capacity_value": "capacity_v"})  # a .dbf keeps 10 characters of a name
+    gdf.to_file(folder / "depots.shp")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for ext in (".shp", ".shx", ".dbf", ".prj"):
+            archive.write(folder / f"depots{ext}", f"depots{ext}")
+    return buffer.getvalue()
+
+
 def _shapefile_parts(folder: Path, *, prj: bytes | None = None) -> dict[str, bytes]:
     folder.mkdir(exist_ok=True)
     gpd.GeoDataFrame({"name": ["Depot"]}, geometry=[Point(76.95, 43.25)], crs=4326).to_file(folder / "depot.shp")
@@ -213,6 +239,11 @@ ODD_FILES: dict[str, Builder] = {
         _non_finite("[[76.9, 43.2], [NaN, 43.5]]", "MultiPoint"),
     ),
     "infinity_coordinate": lambda _: ("inf.geojson", _non_finite("[[76.9, 43.2], [Infinity, 43.5]]", "LineString")),
+    "gpkg_empty_cells": lambda tmp: (
+        "depots.gpkg",
+        _written(_with_empty_cells(), "GPKG", ".gpkg", tmp),
+    ),
+    "zipped_shapefile_empty_cells": lambda tmp: ("depots_shp.zip", _zipped_shapefile(_with_empty_cells(), tmp)),
     "local_engineering_crs_gpkg": lambda tmp: (
         "site.gpkg",
         _written(_depots_and_spur(LOCAL_CRS), "GPKG", ".gpkg", tmp),

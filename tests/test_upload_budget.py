@@ -21,8 +21,9 @@ import streamlit as st
 from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
-from geo.budget import ReadBudget, read_within_budget, sanitise
+from geo.budget import ReadBudget, read_within_budget
 from geo.errors import CRSError, LayerReadError, LayerValidationError
+from geo.formats import sanitise
 from geo.ids import free_ids, id_renames
 from geo.ingest import ingest
 from tests.conftest import feature, line, point
