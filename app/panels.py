@@ -13,9 +13,11 @@ from app.data import Extra, basemap_frame, catalog, filtered_frame, source
 from app.state import AppState
 from app.text import Link, markdown_table, plain
 from app.uploads import spec_of, upload_extra
+from geo.citation import credit
 from geo.errors import CorridorAtlasError
 from geo.summary import feature_table, figures_table, km_by_country
 from layers.catalog import LayerSpec
+from layers.figures import HeadlineFigure, load_figures
 from layers.popup import FIELD_LABELS, format_value, safe_url
 
 
@@ -58,7 +60,7 @@ def details_panel(frames: dict[str, gpd.GeoDataFrame], feature_id: str | None) -
         [
             {
                 "source": str(s.get("title", "")),
-                "publisher": str(s.get("publisher") or ""),
+                "publisher, date": credit(s),
                 "link": safe_url(s.get("url")),
             }
             for s in (row["sources"] if "sources" in row.index and isinstance(row["sources"], list) else [])
@@ -175,6 +177,35 @@ def _year(value: object) -> str:
     return "" if pd.isna(value) else str(int(value))
 
 
+def headline_figures() -> tuple[HeadlineFigure, ...]:
+    """The catalog's headline figures (none when it declares no figures file)."""
+    path = catalog(*source()).figures
+    return () if path is None else load_figures(path)
+
+
+def headline_table(figures: Sequence[HeadlineFigure]) -> str:
+    """Headline figures as a Markdown table, each linked to its first source and credited to its publisher."""
+    rows = []
+    for figure in figures:
+        first = figure.sources[0]
+        cited = " — ".join(part for part in (str(first["title"]), credit(first)) if part)
+        more = f" (+{len(figure.sources) - 1} more)" if len(figure.sources) > 1 else ""
+        rows.append((figure.label, figure.shown, str(figure.year), figure.scope, Link(cited + more, first["url"])))
+    return markdown_table(("Figure", "Value", "Year", "Scope", "Source"), rows)
+
+
+def headline_section() -> None:
+    """The corridor's headline figures (FDI, agreements, trade, SCO), each with its source."""
+    st.markdown("**Headline figures** (published; not derived from the map)")
+    try:
+        figures = headline_figures()
+    except CorridorAtlasError as err:
+        st.error(plain(f"Headline figures are unavailable: {err}"))
+        return
+    if figures:
+        st.markdown(headline_table(figures))
+
+
 def metrics_section(layer_ids: tuple[str, ...], state: AppState) -> None:
     """Pipeline km by country, facility counts and investment figures with their sources."""
     shown = metrics(layer_ids, Shown.of(state), upload_extra())
@@ -195,6 +226,7 @@ def metrics_section(layer_ids: tuple[str, ...], state: AppState) -> None:
     with right:
         st.markdown("**Investment figures and their sources**")
         st.markdown(shown.investments)
+    headline_section()
 
 
 def visible_table(visible: tuple[str, ...], state: AppState) -> None:

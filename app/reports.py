@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -9,11 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from app.data import basemap_frame, current_catalog, data_bounds, source
-from app.panels import Shown, figures
+from app.panels import Shown, figures, headline_figures
 from app.state import AppState
 from app.text import plain
+from geo.citation import credit
 from geo.errors import CorridorAtlasError
 from layers.catalog import GROUPS, LayerSpec
+from layers.figures import HeadlineFigure, usd_bn
+from layers.popup import safe_url
 
 SECTOR_COLOURS = {"domain": list(GROUPS), "range": ["#D55E00", "#0072B2", "#CC79A7", "#999999"]}
 
@@ -56,8 +60,46 @@ def chart_specs(figures: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
     return invest.to_dict(), capacity.to_dict()
 
 
+def headline_spec(figures: Sequence[HeadlineFigure]) -> dict[str, Any] | None:
+    """Vega-Lite spec of the headline figures in US dollars (billions), newest year last; ``None`` if there are none."""
+    import altair as alt
+
+    rows = [
+        {
+            "figure": f"{f.label} ({f.year})",
+            "US$ bn": round(usd_bn(f.value), 2),
+            "year": f.year,
+            "source": " — ".join(p for p in (str(f.sources[0]["title"]), credit(f.sources[0])) if p),
+            "source_url": safe_url(f.sources[0]["url"]),
+        }
+        for f in sorted(figures, key=lambda f: (f.year, f.id))
+        if f.unit == "US$"
+    ]
+    if not rows:
+        return None
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_bar(color="#0072B2")
+        .encode(
+            y=alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=420)),
+            x=alt.X("US$ bn:Q", title="US$ billion"),
+            tooltip=["figure:N", "US$ bn:Q", "source:N"],
+            href="source_url:N",
+        )
+        .to_dict()
+    )
+
+
 def charts_panel(layer_ids: tuple[str, ...], state: AppState) -> None:
-    """Investments and capacities over time and by sector; every mark links to its source."""
+    """Investments and capacities over time and by sector, and the headline figures; every mark links to its source."""
+    try:
+        headline = headline_spec(headline_figures())
+    except CorridorAtlasError as err:
+        st.error(plain(f"Headline figures are unavailable: {err}"))
+        headline = None
+    if headline is not None:
+        st.markdown("**Headline figures, US$ billion** (published; click a bar to open its source)")
+        st.vega_lite_chart(spec=headline, width="stretch")
     table = figures(layer_ids, Shown.of(state), {})
     if table.empty:
         st.caption("No investment or capacity figures among the features shown.")

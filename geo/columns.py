@@ -7,7 +7,7 @@ columns of these types only:
 - ``integer``: nullable ``Int64``;
 - ``text``: pandas strings, missing where empty;
 - ``date``: ``datetime64`` with NaT where missing;
-- ``sources``: a list of ``{title, url, publisher}`` dicts per feature (maybe empty);
+- ``sources``: a list of ``{title, url, publisher, date, note, retrieved_via}`` dicts per feature (maybe empty);
 - ``list``: a list of texts per feature (``aliases``).
 
 A known field whose value cannot be read as its type (``"year": "next year"``) is left missing in
@@ -74,7 +74,7 @@ _YEARS = (1800, 2200)
 #: Control characters (but tab and newline): never meaningful in a name or a note, and no font draws them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MAX_TEXT = 10_000  # characters kept of one text value
-_SOURCE_KEYS = ("title", "url", "publisher", "note")
+_SOURCE_KEYS = ("title", "url", "publisher", "date", "note", "retrieved_via")
 
 
 def is_missing(value: Any) -> bool:
@@ -167,7 +167,9 @@ def _one_source(item: Any) -> dict[str, str | None] | None:
     if text is None:
         return None
     is_link = text.lower().startswith(("http://", "https://")) and " " not in text
-    return {"title": text, "url": text if is_link else None, "publisher": None, "note": None}
+    entry = dict.fromkeys(_SOURCE_KEYS)
+    entry.update(title=text, url=text if is_link else None)
+    return entry
 
 
 def _as_sources(value: Any) -> tuple[list[dict[str, str | None]], bool]:

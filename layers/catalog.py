@@ -103,6 +103,7 @@ class Catalog:
     layers: tuple[LayerSpec, ...]
     basemap: Basemap
     analysis: dict[str, tuple[str, Style]] = field(default_factory=dict, compare=False)
+    figures: Path | None = None  # the headline figures file (layers.figures), if the catalog declares one
     _by_id: dict[str, LayerSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -282,7 +283,17 @@ def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Cat
         key: (str(entry.get("title", key)), _style(entry.get("style", {}), f"{path.name}: analysis.{key}"))
         for key, entry in raw.get("analysis", {}).items()
     }
-    return Catalog(layers=layers, basemap=basemap, analysis=analysis)
+    figures = _figures_file(raw.get("figures", {}), f"{path.name}: [figures]", data_dir)
+    return Catalog(layers=layers, basemap=basemap, analysis=analysis, figures=figures)
+
+
+def _figures_file(raw: Any, where: str, data_dir: Path) -> Path | None:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where} must be a table")
+    if "file" not in raw:
+        return None
+    _inside_data(_text(raw, "file", where), where, data_dir)
+    return data_dir / raw["file"]
 
 
 @lru_cache(maxsize=1)

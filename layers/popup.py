@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.citation import credit
 from geo.columns import is_missing
 
 __all__ = [
@@ -103,8 +104,8 @@ def sources_html(sources: Iterable[Mapping[str, Any]]) -> str:
         if not isinstance(source, Mapping):
             continue
         title = escape(str(source.get("title") or "untitled source"))
-        publisher = source.get("publisher")
-        suffix = f" — {escape(str(publisher))}" if publisher else ""
+        who = credit(source)
+        suffix = f" — {escape(who)}" if who else ""
         url = safe_url(source.get("url"))
         if url:
             title = f'<a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">{title}</a>'

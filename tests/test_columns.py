@@ -55,7 +55,8 @@ def test_type_columns__sources_always_a_list_of_titled_dicts_with_http_links_onl
     typed = type_columns(mixed, file="depots.geojson")
     sources = typed.frame["sources"].tolist()
     assert sources[0][0]["title"] == "Operator" and sources[0][0]["url"] == "https://example.org/a"
-    assert sources[1] == [{"title": "Reuters, 12 May 2015", "url": None, "publisher": None, "note": None}]
+    bare = dict.fromkeys(("url", "publisher", "date", "note", "retrieved_via"))
+    assert sources[1] == [{"title": "Reuters, 12 May 2015", **bare}]
     assert [s["title"] for s in sources[2]] == ["Ministry"] and sources[2][0]["url"] is None
     assert any(n.field == "sources" for n in typed.notices)
     assert typed.types["sources"] is ColumnType.SOURCES
