@@ -403,17 +403,27 @@ def _geometry_source(trace: Trace, path: Traced) -> str:
     )
 
 
+#: The original publisher of each attribution (the repository the file was read from is "retrieved via").
+PUBLISHERS = {
+    OSM_ATTRIBUTION: "OpenStreetMap contributors",
+    GEM_ATTRIBUTION: "Global Energy Monitor (route derived from OpenStreetMap contributors' data)",
+    "Global Energy Monitor (CC BY 4.0)": "Global Energy Monitor",
+}
+
+
 def _source_entry(trace: Trace) -> dict:
     keys = list(dict.fromkeys(k for k, _ in trace.ways))
     first = SOURCES[keys[0]]
     return {
         "title": GEOMETRY_TITLE + "; ".join(f"{SOURCES[k].repo} {SOURCES[k].path}" for k in keys),
         "url": first.url,
-        "publisher": "; ".join(dict.fromkeys(SOURCES[k].attribution for k in keys)),
+        "publisher": "; ".join(dict.fromkeys(PUBLISHERS[SOURCES[k].attribution] for k in keys)),
+        "date": None,
         "note": (
             f"{'; '.join(SOURCES[k].note for k in keys)}; licence {first.licence}; clipped extract kept in "
             + ", ".join(SOURCES[k].extract.relative_to(REPO_ROOT).as_posix() for k in keys)
         ),
+        "retrieved_via": "; ".join(dict.fromkeys(f"GitHub {s.repo} (commit {s.commit})" for s in map(SOURCES.get, keys) if s)),
     }
 
 

@@ -27,3 +27,18 @@ def test_ci__runs_the_readme_test_command():
     test_command = next(c for c in _commands() if c.endswith("pytest"))
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test_command in ci_lines
+
+
+def test_readme__line_table_says_what_the_data_measures():
+    """Every line's published and measured km in the README's Data section is what the committed data gives."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("data_table", ROOT / "scripts" / "data_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table = module.markdown(module.default_catalog())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [row for row in table.splitlines() if row not in readme.splitlines()]
+    hint = "README's line table is out of date (uv run python scripts/data_table.py):\n"
+    assert not missing, hint + "\n".join(missing)
