@@ -414,6 +414,7 @@ PUBLISHERS = {
 def _source_entry(trace: Trace) -> dict:
     keys = list(dict.fromkeys(k for k, _ in trace.ways))
     first = SOURCES[keys[0]]
+    via = "; ".join(dict.fromkeys(f"GitHub {SOURCES[k].repo} (commit {SOURCES[k].commit})" for k in keys))
     return {
         "title": GEOMETRY_TITLE + "; ".join(f"{SOURCES[k].repo} {SOURCES[k].path}" for k in keys),
         "url": first.url,
@@ -423,7 +424,7 @@ def _source_entry(trace: Trace) -> dict:
             f"{'; '.join(SOURCES[k].note for k in keys)}; licence {first.licence}; clipped extract kept in "
             + ", ".join(SOURCES[k].extract.relative_to(REPO_ROOT).as_posix() for k in keys)
         ),
-        "retrieved_via": "; ".join(dict.fromkeys(f"GitHub {s.repo} (commit {s.commit})" for s in map(SOURCES.get, keys) if s)),
+        "retrieved_via": via,
     }
 
 
