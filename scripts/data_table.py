@@ -28,7 +28,7 @@ def _geometry(row: pd.Series) -> str:
     traced = row.get("geometry_source")
     if isinstance(traced, str) and traced:
         return "traced: " + traced.split(":", 1)[0].split(", ", 1)[0].replace("data/sources/", "")
-    return f"through sourced stations and towns ({row['location_precision']})"
+    return f"drawn through sourced stations, towns or points ({row['location_precision']})"
 
 
 def line_rows(catalog: Catalog) -> Iterator[tuple[str, ...]]:

@@ -124,7 +124,8 @@ def test_khorgos_facilities__on_the_kazakh_side(countries, feature_id, country):
 
 @pytest.mark.parametrize("feature_id", ["khorgos-rail-crossing", "khorgos-road-crossing", "khorgos-icbc"])
 def test_khorgos_crossings__on_the_border_line(kz_cn_line, feature_id):
-    geom = load_layer(CATALOG.get("khorgos")).loc[feature_id].geometry
+    layer = "khorgos" if feature_id == "khorgos-icbc" else "crossings"
+    geom = load_layer(CATALOG.get(layer)).loc[feature_id].geometry
     assert _km_to_line(geom, kz_cn_line.union_all()) < 1.0
 
 
@@ -141,5 +142,53 @@ def test_pipelines__alashankou_dushanzi_all_in_china_gas_lines_all_in_kazakhstan
     assert set(split["country"]) == {"China"}
     table = km_by_country({"oil": oil, "gas": gas}, countries, country_field="sovereign")
     assert table.loc["China", "oil length_km"] >= split["length_km"].sum()
-    cagp = gas.loc[gas.index.str.startswith("gas-cagp-line-")]
+    cagp = gas.loc[["gas-cagp-line-a", "gas-cagp-line-b", "gas-cagp-line-c"]]
     assert "China" not in set(length_by_country_km(cagp, countries, country_field="sovereign")["country"])
+
+
+@pytest.mark.parametrize(
+    ("layer_id", "feature_id", "country"),
+    [
+        ("crossings", "rail-station-dostyk", "Kazakhstan"),
+        ("crossings", "rail-station-altynkol", "Kazakhstan"),
+        ("crossings", "rail-station-alashankou", "China"),
+        ("crossings", "rail-station-khorgos", "China"),
+        ("ports", "caspian-port-aktau", "Kazakhstan"),
+        ("ports", "caspian-port-kuryk", "Kazakhstan"),
+        ("ports", "caspian-port-baku-alat", "Azerbaijan"),
+        ("energy_sites", "energy-refinery-shymkent", "Kazakhstan"),
+        ("energy_sites", "energy-refinery-pavlodar", "Kazakhstan"),
+        ("energy_sites", "energy-refinery-atyrau", "Kazakhstan"),
+    ],
+)
+def test_stations_ports_and_plants__on_their_real_side(countries, layer_id, feature_id, country):
+    geom = load_layer(CATALOG.get(layer_id)).loc[feature_id].geometry
+    assert _country_at(countries, geom.x, geom.y) == [country]
+
+
+def test_kashagan__lies_offshore_in_the_caspian(countries):
+    geom = load_layer(CATALOG.get("energy_sites")).loc["energy-oilfield-kashagan"].geometry
+    assert _country_at(countries, geom.x, geom.y) == []
+
+
+def test_joint_projects__all_in_kazakhstan(countries):
+    projects = load_layer(CATALOG.get("projects"))
+    outside = [fid for fid, g in projects.geometry.items() if _country_at(countries, g.x, g.y) != ["Kazakhstan"]]
+    assert not outside
+
+
+def test_road_crossings__at_the_kazakhstan_china_border(kz_cn_line):
+    crossings = load_layer(CATALOG.get("crossings"))
+    road = crossings[crossings["kind"] == "road border crossing"]
+    assert len(road) >= 3
+    for fid, geom in road.geometry.items():
+        # a crossing placed at its village (city-level) may sit a few km inland
+        limit = 15.0 if road.loc[fid, "location_precision"] == "city-level" else 3.0
+        assert _km_to_line(geom, kz_cn_line.union_all()) < limit, fid
+
+
+def test_ferry_lines__cross_the_caspian_at_sea(countries):
+    land = countries.union_all()
+    for fid, geom in load_layer(CATALOG.get("sea_routes")).geometry.items():
+        # the ends sit on the port towns (city-level), so only a few km may touch land
+        assert geodesic_length_km(gpd.GeoDataFrame(geometry=[geom.intersection(land)], crs=4326)).iloc[0] < 10, fid
