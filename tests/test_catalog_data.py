@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,8 +12,10 @@ import pytest
 import shapely
 
 from geo.crs import GEOD
+from geo.filters import feature_mask, year_range
 from geo.io import read_basemap_layer
 from geo.measure import geodesic_length_km
+from geo.schema import PRECISIONS, STATUSES
 from layers.catalog import CatalogError, default_catalog, load_catalog
 from layers.load import load_basemap_part, load_layer
 from layers.render import basemap_payloads, build_map, layer_payload
@@ -214,3 +217,26 @@ def test_every_data_file_is_declared_in_the_catalog():
     data_dir = Path(CATALOG.layers[0].path).parent
     declared = {spec.file for spec in CATALOG.layers}
     assert {p.name for p in data_dir.glob("*.geojson")} == declared
+
+
+_MIRROR_WORDS = re.compile(r"\b(copy|mirror|reposted|via|aggregator)\b", re.IGNORECASE)
+
+
+def test_every_feature__has_sources_status_precision_and_original_publishers(frames):
+    """Each feature is cited, dated by status and honest about precision; a mirror is never shown as publisher."""
+    for layer_id, gdf in frames.items():
+        for fid, row in gdf.iterrows():
+            assert row["status"] in STATUSES and row["location_precision"] in PRECISIONS, (layer_id, fid)
+            assert row["sources"], (layer_id, fid)
+            for source in row["sources"]:
+                assert source["title"], (layer_id, fid)
+                publisher = source.get("publisher") or ""
+                assert not _MIRROR_WORDS.search(publisher), f"{fid}: put {publisher!r}'s copy in retrieved_via"
+
+
+def test_timeline__reaches_the_planned_lines_and_shows_2025_as_it_stood(frames):
+    rail = frames["rail_corridors"]
+    assert year_range(list(frames.values()))[1] >= 2027
+    in_2025 = set(rail.index[feature_mask(rail, year=2025)])
+    assert "rail-dostyk-moyinty-second-track" in in_2025  # opened 30 September 2025
+    assert "rail-bakhty-ayagoz" not in in_2025  # due 2027
