@@ -6,7 +6,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app.data import all_frames, analysis_inputs, corridor_analysis, layer_ids, rail_network, route_analysis, source
+from app.data import (
+    analysis_inputs,
+    corridor_analysis,
+    layer_ids,
+    network_lines,
+    rail_network,
+    route_analysis,
+    source,
+)
 from app.state import CORRIDOR_KM, keep_view
 from app.text import plain
 from app.uploads import spec_of, upload_extra, upload_key
@@ -139,8 +147,8 @@ def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
     b.metric("Along the rail network, km", f"{route.network_km:,.0f}")
     c.metric("Border crossings", len(crossings))
     st.caption(f"Joining legs: {route.access_km[0]:.1f} km at the start, {route.access_km[1]:.1f} km at the end.")
-    lines = all_frames(*source()).get("rail_corridors")
-    sequence = [str(lines.loc[i, "name"]) if lines is not None and i in lines.index else i for i in route.line_ids]
+    lines = network_lines(*source())
+    sequence = [str(lines.loc[i, "name"]) if i in lines.index else i for i in route.line_ids]
     st.markdown("**Lines followed**")
     st.dataframe(pd.DataFrame({"line": sequence}), hide_index=True, width="stretch")
     left, right = st.columns(2)

@@ -209,10 +209,19 @@ def filtered_page_data(
 
 @st.cache_resource(show_spinner=False)
 def rail_network(catalog_file: str, data_folder: str) -> Network:
-    """The routable rail network (built once; read-only afterwards)."""
+    """The routable rail network: every layer the catalog gives the ``network`` role (built once; read-only)."""
     from geo.network import build_network  # networkx: only for routes
 
-    return build_network(layer_frame("rail_corridors", catalog_file, data_folder))
+    return build_network(network_lines(catalog_file, data_folder))
+
+
+def network_lines(catalog_file: str, data_folder: str) -> gpd.GeoDataFrame:
+    """The features of the network layers in one frame (feature ids are unique across the catalog)."""
+    specs = catalog(catalog_file, data_folder).with_role("network")
+    frames = [layer_frame(spec.id, catalog_file, data_folder) for spec in specs]
+    if not frames:
+        raise CorridorAtlasError("the catalog gives no layer the network role, so there is nothing to route on")
+    return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
 
 
 def all_frames(catalog_file: str, data_folder: str) -> dict[str, gpd.GeoDataFrame]:

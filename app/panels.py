@@ -145,7 +145,7 @@ def metrics(layer_ids: tuple[str, ...], shown: Shown, _extra: Extra) -> Metrics:
         table = pipeline_km(shown)
     except CorridorAtlasError as err:
         error = f"Pipeline lengths by country are unavailable: {err}"
-    facility_ids = [lid for lid in ("khorgos", "lianyungang", "almaty_plant") if lid in layer_ids]
+    facility_ids = [spec.id for spec in catalog(*source()).with_role("facility") if spec.id in layer_ids]
     facilities = shown_frames(facility_ids, shown, _extra)
     table_of_figures = figures(layer_ids, shown, _extra)
     invest = table_of_figures[table_of_figures["metric"] == "investment"].sort_values("value", ascending=False)

@@ -17,6 +17,7 @@ __all__ = [
     "CATALOG_PATH",
     "DATA_DIR",
     "GROUPS",
+    "ROLES",
     "Basemap",
     "BasemapPart",
     "Catalog",
@@ -29,6 +30,8 @@ __all__ = [
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 GROUPS: tuple[str, ...] = ("Energy", "Logistics", "Industry", "Context")
+#: What a layer is for, beyond being drawn: ``network`` lines are routable, ``facility`` points count as facilities.
+ROLES: tuple[str, ...] = ("network", "facility")
 _GEOMETRY_TYPES = {"line": LINE_TYPES, "point": POINT_TYPES, "polygon": POLYGON_TYPES}
 
 
@@ -53,6 +56,7 @@ class LayerSpec:
     label: str | None = None
     label_rank: str | None = None
     label_rank_min: float = 0.0
+    roles: tuple[str, ...] = ()
     data_dir: Path = DATA_DIR
 
     @property
@@ -126,6 +130,10 @@ class Catalog:
         """Layers of one group, in catalog order."""
         return tuple(spec for spec in self.layers if spec.group == group)
 
+    def with_role(self, role: str) -> tuple[LayerSpec, ...]:
+        """Layers the catalog gives this role (one of :data:`ROLES`), in catalog order."""
+        return tuple(spec for spec in self.layers if role in spec.roles)
+
 
 #: What catalog values may look like: they reach pages, stylesheets and images as data, so they are checked as such.
 _COLOUR = re.compile(r"#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
@@ -192,6 +200,7 @@ def _layer(raw: dict[str, Any], where: str, data_dir: Path) -> LayerSpec:
         raise CatalogError(f"{where}: group {raw['group']!r} is not one of {GROUPS}")
     if raw["geometry"] not in _GEOMETRY_TYPES:
         raise CatalogError(f"{where}: geometry must be one of {sorted(_GEOMETRY_TYPES)}")
+    roles = _roles(raw, where)
     _inside_data(raw["file"], where, data_dir)
     return LayerSpec(
         id=raw["id"],
@@ -207,8 +216,18 @@ def _layer(raw: dict[str, Any], where: str, data_dir: Path) -> LayerSpec:
         label=raw.get("label"),
         label_rank=raw.get("label_rank"),
         label_rank_min=float(raw.get("label_rank_min", 0.0)),
+        roles=tuple(roles),
         data_dir=data_dir,
     )
+
+
+def _roles(raw: dict[str, Any], where: str) -> list[str]:
+    roles = raw.get("roles", [])
+    if not isinstance(roles, list) or not all(role in ROLES for role in roles):
+        raise CatalogError(f"{where}: roles must be a list of {ROLES}; got {roles!r}")
+    if "network" in roles and raw["geometry"] != "line":
+        raise CatalogError(f"{where}: only a line layer can have the network role")
+    return roles
 
 
 def _inside_data(file: str, where: str, data_dir: Path) -> None:

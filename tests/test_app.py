@@ -439,3 +439,10 @@ def test_app__map_carries_its_files_inline_when_the_static_folder_cannot_be_writ
     assert all(link.startswith("data:") for link in args["js_links"] + args["css_links"])
     assert "CorridorAtlas.remoteLayer(" not in args["script"]
     assert args["script"].count("CorridorAtlas.layer(") == len(CATALOG.layers) + len(CATALOG.basemap.parts)
+
+
+def test_app__facilities_metric_counts_every_facility_layer():
+    at = _run()
+    facilities = next(m for m in at.metric if m.label == "Facilities")
+    expected = sum(len(load_layer(spec)) for spec in CATALOG.with_role("facility"))
+    assert int(facilities.value) == expected > 5  # ports, crossings, projects … not only the three 2015 layers
