@@ -215,8 +215,9 @@ def rail_network(catalog_file: str, data_folder: str) -> Network:
     return build_network(network_lines(catalog_file, data_folder))
 
 
+@st.cache_resource(show_spinner=False)
 def network_lines(catalog_file: str, data_folder: str) -> gpd.GeoDataFrame:
-    """The features of the network layers in one frame (feature ids are unique across the catalog)."""
+    """The features of the network layers in one frame (ids are unique across the catalog; read-only once made)."""
     specs = catalog(catalog_file, data_folder).with_role("network")
     frames = [layer_frame(spec.id, catalog_file, data_folder) for spec in specs]
     if not frames:

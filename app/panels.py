@@ -13,7 +13,7 @@ from app.data import Extra, basemap_frame, catalog, filtered_frame, source
 from app.state import AppState
 from app.text import Link, markdown_table, plain
 from app.uploads import spec_of, upload_extra
-from geo.citation import credit
+from geo.citation import cited, credit
 from geo.errors import CorridorAtlasError
 from geo.summary import feature_table, figures_table, km_by_country
 from layers.catalog import LayerSpec
@@ -145,7 +145,8 @@ def metrics(layer_ids: tuple[str, ...], shown: Shown, _extra: Extra) -> Metrics:
         table = pipeline_km(shown)
     except CorridorAtlasError as err:
         error = f"Pipeline lengths by country are unavailable: {err}"
-    facility_ids = [spec.id for spec in catalog(*source()).with_role("facility") if spec.id in layer_ids]
+    roles = catalog(shown.catalog_file, shown.data_folder).with_role("facility")
+    facility_ids = [spec.id for spec in roles if spec.id in layer_ids]
     facilities = shown_frames(facility_ids, shown, _extra)
     table_of_figures = figures(layer_ids, shown, _extra)
     invest = table_of_figures[table_of_figures["metric"] == "investment"].sort_values("value", ascending=False)
@@ -177,9 +178,9 @@ def _year(value: object) -> str:
     return "" if pd.isna(value) else str(int(value))
 
 
-def headline_figures() -> tuple[HeadlineFigure, ...]:
-    """The catalog's headline figures (none when it declares no figures file)."""
-    path = catalog(*source()).figures
+def headline_figures(catalog_file: str, data_folder: str) -> tuple[HeadlineFigure, ...]:
+    """The catalog's headline figures (none when it declares no figures file; read once per file)."""
+    path = catalog(catalog_file, data_folder).figures
     return () if path is None else load_figures(path)
 
 
@@ -188,9 +189,10 @@ def headline_table(figures: Sequence[HeadlineFigure]) -> str:
     rows = []
     for figure in figures:
         first = figure.sources[0]
-        cited = " — ".join(part for part in (str(first["title"]), credit(first)) if part)
         more = f" (+{len(figure.sources) - 1} more)" if len(figure.sources) > 1 else ""
-        rows.append((figure.label, figure.shown, str(figure.year), figure.scope, Link(cited + more, first["url"])))
+        rows.append(
+            (figure.label, figure.shown, str(figure.year), figure.scope, Link(cited(first) + more, first["url"]))
+        )
     return markdown_table(("Figure", "Value", "Year", "Scope", "Source"), rows)
 
 
@@ -198,7 +200,7 @@ def headline_section() -> None:
     """The corridor's headline figures (FDI, agreements, trade, SCO), each with its source."""
     st.markdown("**Headline figures** (published; not derived from the map)")
     try:
-        figures = headline_figures()
+        figures = headline_figures(*source())
     except CorridorAtlasError as err:
         st.error(plain(f"Headline figures are unavailable: {err}"))
         return

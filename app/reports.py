@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -13,10 +12,10 @@ from app.data import basemap_frame, current_catalog, data_bounds, source
 from app.panels import Shown, figures, headline_figures
 from app.state import AppState
 from app.text import plain
-from geo.citation import credit
+from geo.citation import cited
 from geo.errors import CorridorAtlasError
 from layers.catalog import GROUPS, LayerSpec
-from layers.figures import HeadlineFigure, usd_bn
+from layers.figures import usd_bn
 from layers.popup import safe_url
 
 SECTOR_COLOURS = {"domain": list(GROUPS), "range": ["#D55E00", "#0072B2", "#CC79A7", "#999999"]}
@@ -60,16 +59,21 @@ def chart_specs(figures: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
     return invest.to_dict(), capacity.to_dict()
 
 
-def headline_spec(figures: Sequence[HeadlineFigure]) -> dict[str, Any] | None:
-    """Vega-Lite spec of the headline figures in US dollars (billions), newest year last; ``None`` if there are none."""
+@st.cache_data(show_spinner=False, max_entries=8)
+def headline_spec(catalog_file: str, data_folder: str) -> dict[str, Any] | None:
+    """Vega-Lite spec of the catalog's headline figures in US dollars (billions), newest year last; ``None`` if none.
+
+    Cached per catalog, so reruns of the Charts tab do not rebuild it.
+    """
     import altair as alt
 
+    figures = headline_figures(catalog_file, data_folder)
     rows = [
         {
             "figure": f"{f.label} ({f.year})",
             "US$ bn": round(usd_bn(f.value), 2),
             "year": f.year,
-            "source": " — ".join(p for p in (str(f.sources[0]["title"]), credit(f.sources[0])) if p),
+            "source": cited(f.sources[0]),
             "source_url": safe_url(f.sources[0]["url"]),
         }
         for f in sorted(figures, key=lambda f: (f.year, f.id))
@@ -93,7 +97,7 @@ def headline_spec(figures: Sequence[HeadlineFigure]) -> dict[str, Any] | None:
 def charts_panel(layer_ids: tuple[str, ...], state: AppState) -> None:
     """Investments and capacities over time and by sector, and the headline figures; every mark links to its source."""
     try:
-        headline = headline_spec(headline_figures())
+        headline = headline_spec(*source())
     except CorridorAtlasError as err:
         st.error(plain(f"Headline figures are unavailable: {err}"))
         headline = None

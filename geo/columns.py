@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.citation import SOURCE_KEYS
 from geo.errors import Problem
 
 __all__ = ["KNOWN_FIELDS", "RESERVED_COLUMNS", "ColumnType", "Typed", "is_missing", "type_columns"]
@@ -74,7 +75,6 @@ _YEARS = (1800, 2200)
 #: Control characters (but tab and newline): never meaningful in a name or a note, and no font draws them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _MAX_TEXT = 10_000  # characters kept of one text value
-_SOURCE_KEYS = ("title", "url", "publisher", "date", "note", "retrieved_via")
 
 
 def is_missing(value: Any) -> bool:
@@ -156,7 +156,7 @@ def _parsed_json(value: Any) -> Any:
 
 def _one_source(item: Any) -> dict[str, str | None] | None:
     if isinstance(item, dict):
-        entry = {key: _as_text(item.get(key)) for key in _SOURCE_KEYS}
+        entry = {key: _as_text(item.get(key)) for key in SOURCE_KEYS}
         url = entry["url"]
         if url is not None and not url.lower().startswith(("http://", "https://")):
             entry["url"] = None
@@ -167,7 +167,7 @@ def _one_source(item: Any) -> dict[str, str | None] | None:
     if text is None:
         return None
     is_link = text.lower().startswith(("http://", "https://")) and " " not in text
-    entry = dict.fromkeys(_SOURCE_KEYS)
+    entry = dict.fromkeys(SOURCE_KEYS)
     entry.update(title=text, url=text if is_link else None)
     return entry
 

@@ -12,12 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from geo.citation import SOURCE_KEYS
 from geo.errors import CorridorAtlasError
 
 __all__ = ["FigureError", "HeadlineFigure", "load_figures", "usd_bn"]
 
 _UNITS = ("US$", "count", "year", "percent", "t", "TEU")
-_SOURCE_KEYS = ("title", "url", "publisher", "date", "note", "retrieved_via")
 
 
 class FigureError(CorridorAtlasError):
@@ -57,13 +57,13 @@ def usd_bn(value: float) -> float:
 def _source(raw: Any, where: str) -> dict[str, str | None]:
     if not isinstance(raw, dict) or not isinstance(raw.get("title"), str) or not raw["title"].strip():
         raise FigureError(f"{where}: each source needs a title")
-    unknown = set(raw) - set(_SOURCE_KEYS)
+    unknown = set(raw) - set(SOURCE_KEYS)
     if unknown:
         raise FigureError(f"{where}: unknown source key(s) {sorted(unknown)}")
-    for key in _SOURCE_KEYS:
+    for key in SOURCE_KEYS:
         if raw.get(key) is not None and not isinstance(raw[key], str):
             raise FigureError(f"{where}: source {key} must be text; got {raw[key]!r}")
-    return {key: raw.get(key) for key in _SOURCE_KEYS}
+    return {key: raw.get(key) for key in SOURCE_KEYS}
 
 
 def _figure(raw: Any, where: str) -> HeadlineFigure:

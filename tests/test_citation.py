@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.citation import credit
+from geo.citation import cited, credit
 from geo.columns import type_columns
 from layers.popup import sources_html
 
@@ -12,6 +12,8 @@ def test_credit_puts_publisher_and_date_first_and_the_mirror_last() -> None:
     assert credit(source) == "Xinhua, 2006-05-26; retrieved via china.org.cn"
     assert credit({"title": "Only a title"}) == ""
     assert credit({"retrieved_via": "archive.org"}) == "retrieved via archive.org"
+    assert cited(source) == "Oil flows — Xinhua, 2006-05-26; retrieved via china.org.cn"
+    assert cited({"title": "Only a title"}) == "Only a title"
 
 
 def test_popup_sources_show_the_credit_escaped() -> None:

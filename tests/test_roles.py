@@ -36,6 +36,7 @@ def test_a_second_rail_layer_with_the_network_role_is_routable(tmp_path, write_l
     write_layer([feature("road", line((0, 0), (2, 0)), kind="road")], name="road.geojson")
     cat = _catalog(tmp_path, ("old", "line", '["network"]'), ("new", "line", '["network"]'), ("road", "line", "[]"))
     rail_network.clear()
+    network_lines.clear()
     network = rail_network(str(cat), str(tmp_path))
     route = shortest_route(network, ("A", 0.0, 0.0), ("B", 2.0, 0.0))
     assert route.line_ids == ("west", "east")  # the new layer routes; the road, without the role, does not
