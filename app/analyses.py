@@ -6,41 +6,30 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app.data import (
-    analysis_inputs,
-    corridor_analysis,
-    layer_ids,
-    network_lines,
-    rail_network,
-    route_analysis,
-    source,
-)
-from app.state import CORRIDOR_KM, keep_view
+from app.data import source
+from app.results import corridor_analysis, network_lines, points, rail_network, route_analysis
+from app.state import CORRIDOR_KM, keep_view, session
 from app.text import plain
-from app.uploads import spec_of, upload_extra, upload_key
 from geo.errors import CorridorAtlasError
 from geo.tables import spreadsheet_safe_csv
+from layers.layer import LayerSet
 
 
 def _download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
     st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
-def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
+def corridor_panel(layers: LayerSet) -> None:
     """Pick a corridor and a distance: facilities inside, km per country, border crossings."""
     from geo.places import label_column
 
-    extra = upload_extra()
-    frames = {**frames, **{uid: gdf for uid, (_, gdf) in extra.items()}}
-    line_ids = layer_ids("line") + tuple(uid for uid, (kind, _) in extra.items() if kind == "line")
-    options: list[str] = [f"layer:{lid}" for lid in line_ids if lid in frames]
-    names = {f"layer:{lid}": f"All {spec_of(lid).title.lower()}" for lid in line_ids}
-    for lid in line_ids:
-        if lid in frames:
-            labels = frames[lid][label_column(frames[lid])]
-            for fid, name in labels.items():
-                options.append(fid)
-                names[fid] = str(name)
+    lines = layers.of_kind("line")
+    options: list[str] = [f"layer:{layer.id}" for layer in lines]
+    names = {f"layer:{layer.id}": f"All {layer.title.lower()}" for layer in lines}
+    for layer in lines:
+        for fid, name in layer.frame[label_column(layer.frame)].items():
+            options.append(fid)
+            names[fid] = str(name)
     left, right = st.columns([3, 1])
     left.selectbox(
         "Corridor",
@@ -59,13 +48,13 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
         key="corridor_km",
         on_change=keep_view,
     )
-    corridor = st.session_state.get("corridor")
+    corridor = session.get("corridor")
     if not corridor:
         st.caption("The buffer is drawn in an equidistant conic fitted to the region; distances are geodesic.")
         return
     try:
-        km = int(st.session_state["corridor_km"])
-        report = corridor_analysis(corridor, km, *upload_key(), *source(), extra)
+        km = int(session["corridor_km"])
+        report = corridor_analysis(layers, corridor, km, source())
     except (CorridorAtlasError, KeyError) as err:
         st.error(plain(f"Corridor analysis failed: {err}"))
         return
@@ -90,10 +79,12 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
             columns=["line", "from", "to", "near"],
         )
         st.dataframe(crossings, hide_index=True, width="stretch")
-    _, all_points, _ = analysis_inputs(*upload_key(), *source(), extra)
+    all_points = points(layers)
     geometry = pd.DataFrame({"feature_id": all_points.index, "geometry": all_points.geometry.to_numpy()})
-    points = gpd.GeoDataFrame(inside.merge(geometry, on="feature_id"), crs=4326)
-    features = pd.concat([report.buffer.assign(name=f"{report.distance_km:g} km buffer"), points], ignore_index=True)
+    inside_points = gpd.GeoDataFrame(inside.merge(geometry, on="feature_id"), crs=4326)
+    features = pd.concat(
+        [report.buffer.assign(name=f"{report.distance_km:g} km buffer"), inside_points], ignore_index=True
+    )
     d1, d2 = st.columns(2)
     with d1:
         _download("Download table (CSV)", spreadsheet_safe_csv(inside), "corridor.csv", "text/csv", "dl_corridor_csv")
@@ -108,12 +99,12 @@ def corridor_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
         )
 
 
-def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
+def route_panel(layers: LayerSet) -> None:
     """Shortest rail route between two places, with the borders crossed and places passed."""
-    _, points, _ = analysis_inputs(*upload_key(), *source(), upload_extra())
+    places = points(layers)
     names = {
-        fid: f"{name} ({spec_of(layer).title})"
-        for fid, name, layer in zip(points.index, points["name"], points["layer"], strict=True)
+        fid: f"{name} ({layers.get(layer).title})"
+        for fid, name, layer in zip(places.index, places["name"], places["layer"], strict=True)
     }
     left, right = st.columns(2)
     for col, key, label in ((left, "route_from", "From"), (right, "route_to", "To")):
@@ -126,19 +117,23 @@ def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
             on_change=keep_view,
             placeholder="A station, port, facility or city",
         )
-    network = rail_network(*source())
+    try:
+        network = rail_network(layers)
+    except CorridorAtlasError as err:
+        st.error(plain(str(err)))
+        return
     st.caption(
         f"Rail network: {network.graph.number_of_nodes():,} nodes, {network.graph.number_of_edges():,} segments, "
         f"{len(network.components)} connected component(s), {network.snapped} line end(s) snapped."
     )
-    origin, destination = st.session_state.get("route_from"), st.session_state.get("route_to")
+    origin, destination = session.get("route_from"), session.get("route_to")
     if not (origin and destination):
         return
     if origin == destination:
         st.warning("Choose two different places.")
         return
     try:
-        route, crossings, via = route_analysis(origin, destination, *upload_key(), *source(), upload_extra())
+        route, crossings, via = route_analysis(layers, origin, destination, source())
     except (CorridorAtlasError, KeyError) as err:
         st.error(plain(str(err)))
         return
@@ -147,7 +142,7 @@ def route_panel(frames: dict[str, gpd.GeoDataFrame]) -> None:
     b.metric("Along the rail network, km", f"{route.network_km:,.0f}")
     c.metric("Border crossings", len(crossings))
     st.caption(f"Joining legs: {route.access_km[0]:.1f} km at the start, {route.access_km[1]:.1f} km at the end.")
-    lines = network_lines(*source())
+    lines = network_lines(layers)
     sequence = [str(lines.loc[i, "name"]) if i in lines.index else i for i in route.line_ids]
     st.markdown("**Lines followed**")
     st.dataframe(pd.DataFrame({"line": sequence}), hide_index=True, width="stretch")

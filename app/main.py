@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-import geopandas as gpd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app.analyses import corridor_panel, route_panel
-from app.data import basemap_page_data, current_catalog, load_current_catalog, loaded_layers, source
+from app.data import basemap_page_data, load_current_catalog, source
 from app.failsafe import part
 from app.mapview import MapPage, map_page, map_state, show_map
-from app.panels import Shown, details_panel, metrics_section, shown_frames, visible_table
+from app.panels import details_panel, filters_of, metrics_section, visible_table
 from app.reports import charts_panel, export_panel
 from app.sidebar import layer_toggles, settle_year, sidebar_heading, sidebar_tools
-from app.state import TAB_KEY, TABS, AppState, UrlState, keep_tab_widgets, read_map_events
+from app.state import TAB_KEY, TABS, AppState, UrlState, keep_tab_widgets, read_map_events, session
 from app.text import plain
-from app.uploads import upload_extra, upload_layers, upload_page_data
-from layers.catalog import CatalogError, LayerSpec
-from layers.payload import PageJSON
-
-if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
-    from geo.ingest import Ingested
+from app.uploads import current_layers
+from layers.catalog import GROUPS, CatalogError
+from layers.layer import LayerSet
 
 
 def main() -> None:
@@ -36,40 +32,38 @@ def main() -> None:
         return
     UrlState.seed()
     keep_tab_widgets()
-    frames, errors = loaded_layers()
-    for message in errors.values():
+    layers = drawable(current_layers())
+    for message in layers.errors.values():
         st.error(plain(message))
-    _, base_problems = basemap_page_data(*source())
+    _, base_problems = basemap_page_data(source())
     for message in base_problems:
         st.warning(plain(message))
-    settle_year(frames)
+    settle_year()
 
     state = UrlState.current()
-    uploads, uploaded = drawable_uploads()
     sidebar_heading()
     toggles = st.sidebar.container()
     map_col, detail_col = st.columns([5, 2])
     page = None
     with map_col, part("map"):
-        page = map_page(map_state(frames, state), *source(), uploaded, upload_extra())
-    st.session_state[_FULL_RUN] = True
+        page = map_page(map_state(layers, state), source(), layers)
+    session[_FULL_RUN] = True
     try:
         with map_col:
-            map_area(MapArea(page, frames, errors, tuple(uploads)), toggles, detail_col)
+            map_area(MapArea(page, layers), toggles, detail_col)
     finally:
-        st.session_state[_FULL_RUN] = False
-    sidebar_tools(frames)
+        session[_FULL_RUN] = False
+    sidebar_tools(layers)
     state = UrlState.current()
-    visible = st.session_state.get(_DRAWN, ())
+    visible = layers.only(session.get(_DRAWN, ()))
 
-    everything = tuple(frames) + tuple(spec.id for spec, _ in uploads)
     panels: tuple[Callable[[], None], ...] = (
-        lambda: metrics_section(everything, state),
-        lambda: visible_table(visible, state),
-        lambda: corridor_panel(frames),
-        lambda: route_panel(frames),
-        lambda: charts_panel(tuple(lid for lid in visible if lid in frames), state),
-        lambda: export_panel(drawn_frames(frames, state, uploads), visible, {spec.id: spec for spec, _ in uploads}),
+        lambda: metrics_section(layers, state),
+        lambda: visible_table(layers, visible.ids, state),
+        lambda: corridor_panel(layers),
+        lambda: route_panel(layers),
+        lambda: charts_panel(visible, state),
+        lambda: export_panel(visible.through(filters_of(state))),
     )
     tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     for name, tab, panel in zip(TABS, tabs, panels, strict=True):
@@ -79,18 +73,18 @@ def main() -> None:
     UrlState.write()
 
 
-def drawable_uploads() -> tuple[list[tuple[LayerSpec, Ingested]], tuple[tuple[LayerSpec, PageJSON], ...]]:
-    """The uploads whose page data can be made, with it; each one that cannot is named in an error instead.
+def drawable(layers: LayerSet) -> LayerSet:
+    """The layers whose page data can be made; each one that cannot is named in an error instead.
 
-    A layer that cannot be drawn leaves the map, but stays listed in the sidebar where it can be removed.
+    A layer that cannot be drawn leaves the map (and the tabs), but an upload stays listed in the
+    sidebar where it can be removed.
     """
-    uploads, uploaded = [], []
-    for spec, layer in upload_layers():
-        with part(f"Your layer {spec.title}"):
-            page_data = upload_page_data(spec, layer)
-            uploads.append((spec, layer))
-            uploaded.append((spec, page_data))
-    return uploads, tuple(uploaded)
+    kept = []
+    for layer in layers:
+        with part(f"{'The' if layer.shared else 'Your'} layer {layer.title}"):
+            _ = layer.page_data
+            kept.append(layer)
+    return LayerSet(tuple(kept), layers.errors)
 
 
 #: Session state: whether a full run is on (else a fragment rerun), and the layers the map last drew.
@@ -103,17 +97,17 @@ class MapArea(NamedTuple):
     """What the map area is drawn from, as the last full run made it."""
 
     page: MapPage | None  # None when the map could not be made (its error is shown in its place)
-    frames: dict[str, gpd.GeoDataFrame]
-    errors: dict[str, str]
-    uploads: tuple[tuple[LayerSpec, Ingested], ...]
+    layers: LayerSet
 
 
-def visible_layers(area: MapArea, state: AppState) -> tuple[str, ...]:
-    """The layers switched on, of the loaded catalog layers in the chosen sectors, and the uploads."""
+def visible_layers(layers: LayerSet, state: AppState) -> tuple[str, ...]:
+    """The layers switched on, but those of a sector the filter leaves out (a user's layers belong to none)."""
     sectors = set(state.sectors)
-    cat = current_catalog()
-    visible = tuple(lid for lid in state.visible if lid in area.frames and cat.get(lid).group in sectors)
-    return visible + tuple(spec.id for spec, _ in area.uploads if st.session_state.get(spec.widget_key))
+    return tuple(
+        layer.id
+        for layer in layers
+        if session.get(layer.spec.widget_key) and (layer.spec.group in sectors or layer.spec.group not in GROUPS)
+    )
 
 
 @st.fragment
@@ -125,26 +119,17 @@ def map_area(area: MapArea, toggles: DeltaGenerator, detail_col: DeltaGenerator)
     drawn into the sidebar. When the open tab lists what is visible, a toggle reruns the page.
     """
     with toggles, part("toggles"):
-        layer_toggles(area.errors)
-    visible = visible_layers(area, UrlState.current())
+        layer_toggles(area.layers.errors)
+    visible = visible_layers(area.layers, UrlState.current())
     if area.page is not None:
         with part("map"):
             result = show_map(area.page, visible)
             read_map_events(result)
     with detail_col, part("details"):
-        frames = {**area.frames, **{spec.id: layer.frame for spec, layer in area.uploads}}
-        details_panel(frames, UrlState.current().feature)
-    changed = visible != st.session_state.get(_DRAWN)
-    st.session_state[_DRAWN] = visible
-    if not st.session_state.get(_FULL_RUN):
+        details_panel(area.layers, UrlState.current().feature)
+    changed = visible != session.get(_DRAWN)
+    session[_DRAWN] = visible
+    if not session.get(_FULL_RUN):
         UrlState.write()
-        if changed and st.session_state.get(TAB_KEY) in VISIBILITY_TABS:
+        if changed and session.get(TAB_KEY) in VISIBILITY_TABS:
             st.rerun()
-
-
-def drawn_frames(
-    frames: dict[str, gpd.GeoDataFrame], state: AppState, uploads: list[tuple[LayerSpec, Ingested]]
-) -> dict[str, gpd.GeoDataFrame]:
-    """What the map draws of each layer: catalog layers through the filters, uploads' display copies."""
-    shown = shown_frames(tuple(frames), Shown.of(state), {})
-    return {**shown, **{spec.id: layer.display for spec, layer in uploads}}

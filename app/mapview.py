@@ -2,75 +2,60 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Collection, Iterator, Sequence
+import re
+from collections.abc import Collection
+from importlib import resources
 from typing import Any, NamedTuple
 
-import folium
 import geopandas as gpd
 import streamlit as st
-import streamlit_folium
-from folium.elements import JSCSSMixin
+import streamlit.components.v1 as components
 
-from app.data import (
-    DATA_CREDIT,
-    MAP_KEY,
-    Extra,
-    basemap_page_data,
-    basemap_urls,
-    catalog,
-    corridor_analysis,
-    data_bounds,
-    filtered_page_data,
-    layer_frame,
-    route_analysis,
-)
-from app.state import AppState
+from app.data import DATA_CREDIT, Source, basemap_page_data, basemap_urls, catalog, data_bounds
+from app.results import corridor_analysis, route_analysis
+from app.state import AppState, session
 from app.statics import published_link, serving
-from app.uploads import session_uploads
 from geo.errors import CorridorAtlasError
-from layers.catalog import LayerSpec
-from layers.payload import PageJSON
-from layers.render import MapView, Overlay, build_map, overlay_payload
+from geo.filters import Filters
+from layers.layer import LayerSet
+from layers.render import BuiltMap, MapView, Overlay, build_map, element_numbers, overlay_payload, stable_names
+
+MAP_KEY = "map"
 
 
 class MapState(NamedTuple):
     """Everything the map's page is made from. Which layers are shown is not part of it: see :func:`show_map`."""
 
-    loaded: tuple[str, ...]
-    statuses: tuple[str, ...]
-    year: int | None
+    layers: tuple[tuple[str, tuple[str, ...]], ...]  # LayerSet.key: each layer's content key and roles, in order
+    filters: Filters
     view: MapView | None
     corridor: str | None
     corridor_km: int
     route: tuple[str, str] | None
-    uploads: tuple[tuple[str, str], ...]  # (id, title) of each upload, in order: ids, titles and colours
 
 
-def map_state(frames: dict[str, gpd.GeoDataFrame], state: AppState) -> MapState:
-    """The map state of this session: loaded layers, filters, opening view, analyses, uploads."""
-    ss = st.session_state
-    origin, destination = ss.get("route_from"), ss.get("route_to")
+def map_state(layers: LayerSet, state: AppState) -> MapState:
+    """The map state of this session: its layers, filters, opening view and analyses."""
+    origin, destination = session.get("route_from"), session.get("route_to")
     return MapState(
-        loaded=tuple(frames),
-        statuses=state.statuses,
-        year=state.year,
-        view=ss.get("opening_view"),
-        corridor=ss.get("corridor") or None,
-        corridor_km=int(ss.get("corridor_km") or 50),
+        layers=layers.key,
+        filters=Filters(state.statuses, state.year),
+        view=session.get("opening_view"),
+        corridor=session.get("corridor") or None,
+        corridor_km=int(session.get("corridor_km") or 50),
         route=(origin, destination) if origin and destination and origin != destination else None,
-        uploads=tuple((uid, title) for uid, (title, _) in session_uploads().items()),
     )
 
 
-def analysis_overlays(state: MapState, catalog_file: str, data_folder: str, extra: Extra) -> list[Overlay]:
+def analysis_overlays(state: MapState, layers: LayerSet, src: Source) -> list[Overlay]:
     """The corridor buffer and the route, when chosen, as map overlays."""
-    cat = catalog(catalog_file, data_folder)
-    uploads = tuple(sorted(uid for uid, _ in state.uploads))
+    cat = catalog(src)
     overlays: list[Overlay] = []
     if state.corridor and "buffer" in cat.analysis:
         try:
-            report = corridor_analysis(state.corridor, state.corridor_km, uploads, catalog_file, data_folder, extra)
+            report = corridor_analysis(layers, state.corridor, state.corridor_km, src)
         except (CorridorAtlasError, KeyError):
             report = None
         if report is not None:
@@ -80,7 +65,7 @@ def analysis_overlays(state: MapState, catalog_file: str, data_folder: str, extr
             overlays.append(Overlay(label, overlay_payload(report.buffer, [tip]), style, "polygon"))
     if state.route and "route" in cat.analysis:
         try:
-            route, _, _ = route_analysis(*state.route, uploads, catalog_file, data_folder, extra)
+            route, _, _ = route_analysis(layers, *state.route, src)
         except (CorridorAtlasError, KeyError):
             route = None
         if route is not None:
@@ -106,7 +91,6 @@ class MapPage(NamedTuple):
     script: str
     header: str
     html: str
-    map_id: str
     key: str
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
@@ -115,80 +99,54 @@ class MapPage(NamedTuple):
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def map_page(
-    state: MapState,
-    catalog_file: str,
-    data_folder: str,
-    _uploaded: tuple[tuple[LayerSpec, PageJSON], ...],
-    _extra: Extra,
-) -> MapPage:
-    """The map of a state, prepared for the component; ``_uploaded``: each upload's declaration and page data."""
-    layers = [*catalog_page_data(state, catalog_file, data_folder), *_uploaded]
-    return component_page(state_map(state, layers, catalog_file, data_folder, _extra), [spec for spec, _ in layers])
+def map_page(state: MapState, src: Source, _layers: LayerSet) -> MapPage:
+    """The map of a state (``_layers``: the layers its ``layers`` key names), prepared for the component."""
+    return component_page(state_map(state, _layers, src))
 
 
-def catalog_page_data(state: MapState, catalog_file: str, data_folder: str) -> list[tuple[LayerSpec, PageJSON]]:
-    """Each loaded catalog layer's declaration and page data, through the state's filters."""
-    cat = catalog(catalog_file, data_folder)
-    return [
-        (cat.get(lid), filtered_page_data(lid, state.statuses, state.year, catalog_file, data_folder))
-        for lid in state.loaded
-    ]
-
-
-def state_map(
-    state: MapState,
-    layers: Sequence[tuple[LayerSpec, PageJSON]],
-    catalog_file: str,
-    data_folder: str,
-    extra: Extra,
-) -> folium.Map:
+def state_map(state: MapState, layers: LayerSet, src: Source) -> BuiltMap:
     """Build the map of a state with every layer on (the page shows and hides them: see :func:`show_map`)."""
-    cat = catalog(catalog_file, data_folder)
-    urls = basemap_urls(catalog_file, data_folder) if serving() else None
-    base = urls if urls is not None else basemap_page_data(catalog_file, data_folder)[0]
+    cat = catalog(src)
+    urls = basemap_urls(src) if serving() else None
+    base = urls if urls is not None else basemap_page_data(src)[0]
+    shown = layers.through(state.filters)
     return build_map(
-        layers,
+        [(layer.spec, layer.page_data) for layer in shown],
         basemap=cat.basemap,
         basemap_parts=base,
-        visible=[spec.id for spec, _ in layers],
+        visible=shown.ids,
         view=state.view,
-        fit=data_bounds({lid: layer_frame(lid, catalog_file, data_folder) for lid in state.loaded}),
+        fit=data_bounds([layer.frame for layer in layers]),
         attribution=DATA_CREDIT,
-        overlays=analysis_overlays(state, catalog_file, data_folder, extra),
+        overlays=analysis_overlays(state, layers, src),
+        link_assets=False,
     )
 
 
-def _with_assets(element: object) -> Iterator[JSCSSMixin]:
-    """The map's elements that bring scripts or stylesheets (folium's JSCSSMixin), depth first."""
-    if isinstance(element, JSCSSMixin):
-        yield element
-    for child in getattr(element, "_children", {}).values():
-        yield from _with_assets(child)
+# --- the component: the st_folium front end, declared here and fed one prepared page ---------------
+# The map is drawn by streamlit-folium's front end (its packaged build), declared as this app's own
+# component: it runs ``script`` (which defines the map as ``map_div``) in its frame, after loading
+# ``js_links`` and ``css_links``, and evaluates ``layer_control`` whenever that changes.
+
+_FRONT_END = resources.files("streamlit_folium").joinpath("frontend", "build")
+_map_component = components.declare_component("corridor_atlas_map", path=str(_FRONT_END))
+_MAP_DIV = re.compile(r'<div class="folium-map" id="[^"]*"\s*></div>')
 
 
-def component_page(fmap: folium.Map, specs: Sequence[LayerSpec]) -> MapPage:
-    """What ``st_folium(fmap, key=MAP_KEY, returned_objects=MAP_RETURNS)`` sends, made the same way.
-
-    st_folium renders the whole page three times and hashes the script on every call; here the
-    map is rendered once, and the result is cached by :func:`map_page`. ``specs`` are the layers
-    passed to ``build_map``, in order: their groups are the last overlay groups of the map.
-    """
-    fmap.render()
-    html = streamlit_folium._get_html(fmap)
-    header = streamlit_folium._get_header(fmap)
-    script = streamlit_folium._get_map_string(fmap)  # renames every element: map_div, feature_group_div_4 …
-    overlays = [c for c in fmap._children.values() if isinstance(c, folium.FeatureGroup) and c.overlay]
-    own = overlays[len(overlays) - len(specs) :]
-    if [g.layer_name for g in own] != [spec.title for spec in specs]:
-        raise RuntimeError("build_map no longer adds one overlay group per layer, last and in order")
-    css_links, js_links = [], []
+def component_page(built: BuiltMap) -> MapPage:
+    """The component's arguments for a built map, rendered once (:func:`map_page` caches them)."""
+    fmap = built.map
+    root = fmap.get_root()
+    root.render()
+    name = fmap.get_name()
+    script = root.script.render().replace(name, "map_div")
+    numbers = element_numbers(script)  # the same map, the same names: a rebuilt map keeps its key
+    script = stable_names(script, numbers)
+    header = stable_names(root.header.render().replace(name, "map_div"), numbers)
+    html = _MAP_DIV.sub("", root.html.render()).strip()
     publishing = serving()  # Leaflet and the page script by URL, not inline (see app.statics)
-    for element in _with_assets(fmap):
-        for name, href in getattr(element, "default_css", []):
-            css_links.append(published_link(href, stem=name) if publishing else href)
-        for name, src in getattr(element, "default_js", []):
-            js_links.append(published_link(src, stem=name) if publishing else src)
+    css_links = [published_link(href, stem=stem) if publishing else href for stem, href in built.css]
+    js_links = [published_link(src, stem=stem) if publishing else src for stem, src in built.js]
     try:
         (south, west), (north, east) = fmap.get_bounds()
     except AttributeError:
@@ -198,47 +156,35 @@ def component_page(fmap: folium.Map, specs: Sequence[LayerSpec]) -> MapPage:
         "bounds": {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}},
         "zoom": fmap.options.get("zoom"),
     }
+    digest = hashlib.sha256(script.encode("utf-8")).hexdigest()
     return MapPage(
         script=script,
         header=header,
         html=html,
-        map_id=streamlit_folium.get_full_id(fmap),
-        key=streamlit_folium.generate_js_hash(script, MAP_KEY, False),
+        key=f"{MAP_KEY}_{digest}",
         css_links=tuple(dict.fromkeys(css_links)),
         js_links=tuple(dict.fromkeys(js_links)),
         defaults=defaults,
-        groups={spec.id: group.get_name() for spec, group in zip(specs, own, strict=True)},
+        groups={layer_id: stable_names(group, numbers) for layer_id, group in built.groups.items()},
     )
-
-
-#: Shows and hides a page's layer groups in place. streamlit-folium evaluates its ``layer_control``
-#: argument in the map's frame once the map is made and again whenever it changes, without
-#: rebuilding the map; the layer control and the legend follow the groups added and removed.
-_VISIBILITY_JS = """
-(function (map, shown, hidden) {
-  shown.forEach(function (name) { var g = window[name]; if (g && !map.hasLayer(g)) { map.addLayer(g); } });
-  hidden.forEach(function (name) { var g = window[name]; if (g && map.hasLayer(g)) { map.removeLayer(g); } });
-})(window.map, %s, %s);
-"""
 
 
 def show_map(page: MapPage, visible: Collection[str]) -> dict[str, Any] | None:
     """Show a prepared map page with the ``visible`` layers on; return what the map sent back.
 
-    A layer toggle changes only the small visibility script, so the map is not rebuilt: it keeps
-    its view, and the server sends the page it already made.
+    A layer toggle changes only the small visibility call (the page script's ``showOnly``), so the
+    map is not rebuilt: it keeps its view, and the server sends the page it already made.
     """
     shown = [name for lid, name in page.groups.items() if lid in visible]
     hidden = [name for lid, name in page.groups.items() if lid not in visible]
 
     def on_change() -> None:
-        st.session_state[MAP_KEY] = st.session_state.get(page.key, {})
+        session[MAP_KEY] = session.get(page.key, {})
 
-    return streamlit_folium._component_func(
+    return _map_component(
         script=page.script,
         header=page.header,
         html=page.html,
-        id=page.map_id,
         key=page.key,
         height=MAP_HEIGHT,
         width=None,
@@ -248,7 +194,7 @@ def show_map(page: MapPage, visible: Collection[str]) -> dict[str, Any] | None:
         center=None,
         feature_group=None,
         return_on_hover=False,
-        layer_control=_VISIBILITY_JS % (json.dumps(shown), json.dumps(hidden)),
+        layer_control=f"CorridorAtlas.showOnly(window.map, {json.dumps(shown)}, {json.dumps(hidden)});",
         pixelated=False,
         css_links=list(page.css_links),
         js_links=list(page.js_links),

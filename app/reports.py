@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app.data import basemap_frame, current_catalog, data_bounds, source
-from app.panels import Shown, figures, headline_figures
-from app.state import AppState
+from app.data import Source, basemap_frames, current_catalog, data_bounds, source
+from app.panels import figures, filters_of, headline_figures
+from app.state import AppState, session
 from app.text import plain
 from geo.citation import cited
 from geo.errors import CorridorAtlasError
-from layers.catalog import GROUPS, LayerSpec
+from layers.catalog import GROUPS
 from layers.figures import usd_bn
+from layers.layer import LayerSet
 from layers.popup import safe_url
 
 SECTOR_COLOURS = {"domain": list(GROUPS), "range": ["#D55E00", "#0072B2", "#CC79A7", "#999999"]}
@@ -60,14 +60,14 @@ def chart_specs(figures: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def headline_spec(catalog_file: str, data_folder: str) -> dict[str, Any] | None:
+def headline_spec(src: Source) -> dict[str, Any] | None:
     """Vega-Lite spec of the catalog's headline figures in US dollars (billions), newest year last; ``None`` if none.
 
     Cached per catalog, so reruns of the Charts tab do not rebuild it.
     """
     import altair as alt
 
-    figures = headline_figures(catalog_file, data_folder)
+    figures = headline_figures(src)
     rows = [
         {
             "figure": f"{f.label} ({f.year})",
@@ -94,21 +94,21 @@ def headline_spec(catalog_file: str, data_folder: str) -> dict[str, Any] | None:
     )
 
 
-def charts_panel(layer_ids: tuple[str, ...], state: AppState) -> None:
+def charts_panel(layers: LayerSet, state: AppState) -> None:
     """Investments and capacities over time and by sector, and the headline figures; every mark links to its source."""
     try:
-        headline = headline_spec(*source())
+        headline = headline_spec(source())
     except CorridorAtlasError as err:
         st.error(plain(f"Headline figures are unavailable: {err}"))
         headline = None
     if headline is not None:
         st.markdown("**Headline figures, US$ billion** (published; click a bar to open its source)")
         st.vega_lite_chart(spec=headline, width="stretch")
-    table = figures(layer_ids, Shown.of(state), {})
+    table = figures(layers.through(filters_of(state)))
     if table.empty:
         st.caption("No investment or capacity figures among the features shown.")
         return
-    table = table.assign(year=table["year"].astype("float"))
+    table = table.assign(year=pd.to_numeric(table["year"], errors="coerce").astype("float"))  # a user's empty cells
     invest, capacity = chart_specs(table)
     st.markdown("**Published investment by year and sector** (US$ million; click a bar to open its source)")
     st.vega_lite_chart(spec=invest, width="stretch")
@@ -126,15 +126,13 @@ EXPORT_SIZES = ("1920x1080", "1280x720", "3840x2160", "1080x1080", "1200x1600")
 EXPORT_TITLE = "Kazakhstan–China infrastructure corridors"
 
 
-def export_panel(
-    frames: dict[str, gpd.GeoDataFrame], visible: tuple[str, ...], extra_specs: dict[str, LayerSpec]
-) -> None:
-    """Export the view on screen (extent and visible layers) as PNG, SVG, PDF or HTML."""
+def export_panel(layers: LayerSet) -> None:
+    """Export the view on screen (its extent and the layers on, as the filters show them) as PNG, SVG, PDF or HTML."""
     from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot  # matplotlib: here only
     from layers.standalone import embed_snippet
 
     st.markdown("**Export the view on screen**: the map's current extent and the layers that are on.")
-    st.session_state.setdefault("export_title", EXPORT_TITLE)  # no widget default: the value is kept in state
+    session.setdefault("export_title", EXPORT_TITLE)  # no widget default: the value is kept in state
     left, right = st.columns(2)
     title = left.text_input("Title", key="export_title")
     subtitle = right.text_input("Subtitle", key="export_subtitle")
@@ -153,12 +151,12 @@ def export_panel(
         key="export_tiles",
         help="Online backgrounds need the internet; PNG, SVG and PDF only.",
     )
-    if st.button("Prepare export", key="export_go", disabled=not visible):
+    if st.button("Prepare export", key="export_go", disabled=not len(layers)):
         width, height = (int(v) for v in size.split("x"))
         request = SnapshotRequest(
-            layers=visible,
+            layers=layers.ids,
             format=fmt,
-            bbox=st.session_state.get("bounds") or data_bounds({lid: frames[lid] for lid in visible}),
+            bbox=session.get("bounds") or data_bounds([layer.display for layer in layers]),
             width_px=width,
             height_px=height,
             dpi=dpi,
@@ -166,23 +164,18 @@ def export_panel(
             subtitle=subtitle,
             tiles=tiles if fmt != "html" else None,
         )
-        data = SnapshotData(
-            catalog=current_catalog(),
-            extra_specs=extra_specs,
-            frames=frames,
-            basemap_frames={p.id: basemap_frame(p.id, *source()) for p in current_catalog().basemap.parts},
-        )
+        data = SnapshotData(layers, current_catalog().basemap, basemap_frames(source()))
         try:
             snapshot = make_snapshot(request, data)
         except CorridorAtlasError as err:
-            st.session_state.pop("export", None)
+            session.pop("export", None)
             st.error(plain(str(err)))
         else:
             name = f"corridor-atlas.{fmt}"
             embed = embed_snippet(name, title=title, width_px=width, height_px=height) if fmt == "html" else ""
-            st.session_state["export"] = (name, snapshot.content, snapshot.mime, snapshot.caption, embed)
-    if "export" in st.session_state:
-        name, content, mime, caption, embed = st.session_state["export"]
+            session["export"] = (name, snapshot.content, snapshot.mime, snapshot.caption, embed)
+    if "export" in session:
+        name, content, mime, caption, embed = session["export"]
         st.download_button(
             f"Download {name}", content, file_name=name, mime=mime, key="export_download", on_click="ignore"
         )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import streamlit as st
 
-from app.data import DATA_CREDIT, current_catalog, loaded_layers, source, years
+from app.data import DATA_CREDIT, current_catalog, source, years
 from app.failsafe import part
-from app.panels import find_feature
-from app.state import keep_view
+from app.results import find_feature
+from app.state import keep_view, session
 from app.text import plain
-from app.uploads import uploads_section
+from app.uploads import current_layers, uploads_section
+from geo.kinds import kind_of, spot
 from geo.schema import STATUSES
 from layers.catalog import GROUPS
+from layers.layer import LayerSet
 from layers.render import MapView
 
 
@@ -33,12 +34,12 @@ def layer_toggles(errors: dict[str, str]) -> None:
             st.checkbox(plain(spec.title), key=spec.widget_key, disabled=spec.id in errors, help=errors.get(spec.id))
 
 
-def sidebar_tools(frames: dict[str, gpd.GeoDataFrame]) -> None:
+def sidebar_tools(layers: LayerSet) -> None:
     """Users' own layers, filters and search, and the credits."""
     with st.sidebar, part("uploads"):
         uploads_section()
     with st.sidebar, part("filters"):
-        filters_and_search(frames)
+        filters_and_search(layers)
     st.sidebar.divider()
     st.sidebar.caption(
         "Basemap: Natural Earth 1:10m, borders © OpenStreetMap contributors (ODbL) (works offline). "
@@ -49,26 +50,26 @@ def sidebar_tools(frames: dict[str, gpd.GeoDataFrame]) -> None:
 
 def go_to_search_result() -> None:
     """Zoom to the chosen search result, switch its layer on and open its details."""
-    picked = st.session_state.get("q_pick")
-    frames, _ = loaded_layers()
-    found = find_feature(frames, picked) if picked else None
+    picked = session.get("q_pick")
+    found = find_feature(current_layers(), picked) if picked else None
     if found is None:
         return
-    spec, row = found
-    st.session_state[spec.widget_key] = True
-    centre = row.geometry.centroid if row.geometry.geom_type != "Point" else row.geometry
-    zoom = 9.0 if row.geometry.geom_type == "Point" else 6.0
-    st.session_state["feature"] = picked
-    st.session_state["view"] = st.session_state["opening_view"] = MapView(lat=centre.y, lon=centre.x, zoom=zoom)
+    layer, row = found
+    session[layer.spec.widget_key] = True
+    centre = spot(row.geometry)
+    zoom = 9.0 if kind_of(row.geometry) == "point" else 6.0
+    session["feature"] = picked
+    session["view"] = session["opening_view"] = MapView(lat=centre.y, lon=centre.x, zoom=zoom)
 
 
-def filters_and_search(frames: dict[str, gpd.GeoDataFrame]) -> None:
+def filters_and_search(layers: LayerSet) -> None:
     """Status, sector and year filters (the timeline), and search by name or alias."""
     st.sidebar.subheader("Filters")
     st.sidebar.multiselect("Status", STATUSES, key="f_status", on_change=keep_view)
     st.sidebar.multiselect("Sector", GROUPS, key="f_sector")
-    if frames:
-        first, last = years(tuple(frames), *source())
+    span = years(source())
+    if span is not None:
+        first, last = span
         st.sidebar.slider(
             "Network as it stood in",
             min_value=first,
@@ -82,12 +83,12 @@ def filters_and_search(frames: dict[str, gpd.GeoDataFrame]) -> None:
     if query:
         from geo.search import search_features
 
-        hits = search_features(frames, query, limit=15)
+        hits = search_features(layers.frames(), query, limit=15)
         if hits.empty:
             st.sidebar.caption("No match.")
         else:
             labels = {
-                row.feature_id: f"{row.name} · {row.matched} ({current_catalog().get(row.layer).title})"
+                row.feature_id: f"{row.name} · {row.matched} ({layers.get(row.layer).title})"
                 for row in hits.itertuples()
             }
             st.sidebar.selectbox(
@@ -101,11 +102,12 @@ def filters_and_search(frames: dict[str, gpd.GeoDataFrame]) -> None:
             )
 
 
-def settle_year(frames: dict[str, gpd.GeoDataFrame]) -> None:
+def settle_year() -> None:
     """Keep the timeline's year within the data's years (the latest year when none is chosen)."""
-    if not frames:
+    span = years(source())
+    if span is None:
         return
-    first, last = years(tuple(frames), *source())
-    chosen = st.session_state.get("f_year")
-    st.session_state["f_year"] = last if chosen is None else min(max(int(chosen), first), last)
-    st.session_state["_year_max"] = last
+    first, last = span
+    chosen = session.get("f_year")
+    session["f_year"] = last if chosen is None else min(max(int(chosen), first), last)
+    session["_year_max"] = last

@@ -16,6 +16,44 @@ from layers.render import MapView
 # --- session and URL state: the one accessor ----------------------------------------------------
 
 
+class _Session:
+    """The one way into Streamlit's session state: every module of the app reads and writes it through here."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return st.session_state.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return st.session_state[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        st.session_state[key] = value
+
+    def __contains__(self, key: str) -> bool:
+        return key in st.session_state
+
+    def setdefault(self, key: str, default: Any) -> Any:
+        return st.session_state.setdefault(key, default)
+
+    def pop(self, key: str, default: Any = None) -> Any:
+        return st.session_state.pop(key, default)
+
+
+#: This session's state (a widget's value is read here by the widget's key).
+session = _Session()
+#: Where a session keeps the results made from its own layers (see :mod:`app.results`).
+_RESULTS = "upload_analyses"
+
+
+def session_results() -> dict[Any, Any]:
+    """The results this session made from its own layers, oldest first."""
+    return session.setdefault(_RESULTS, {})
+
+
+def forget_session_results() -> None:
+    """Drop them (the session's layers changed: the old results only hold memory)."""
+    session.pop(_RESULTS, None)
+
+
 def _csv(allowed: Sequence[str]) -> Callable[[str], list[str]]:
     def parse(text: str) -> list[str]:
         values = [v for v in text.split(",") if v in allowed]

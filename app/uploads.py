@@ -7,25 +7,23 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import streamlit as st
 
-from app.data import current_catalog, forget_upload_analyses, loaded_layers
-from app.state import keep_view
+from app.data import catalog_layer_set, source
+from app.state import forget_session_results, keep_view, session
 from app.text import plain
 from geo.errors import CorridorAtlasError, LayerReadError
-from layers.catalog import LayerSpec
-from layers.payload import PageJSON
+from layers.layer import Layer, LayerSet
 
 if TYPE_CHECKING:  # imported where used, after the map: uploads, analyses (networkx), exports (matplotlib)
     from geo.budget import ReadBudget
-    from geo.ingest import Ingested
 
 # --- users' own layers ---------------------------------------------------------------------------
-# Uploads live in this session only: {upload id: (title, Ingested)}. A failed upload adds an error
+# Uploads live in this session only: {upload id: Layer}. A failed upload adds an error
 # message and leaves every loaded layer as it was. Each file is read in a worker process under a time
 # and memory budget (geo.budget), and the session keeps at most CORRIDOR_ATLAS_SESSION_UPLOAD_MB of
-# files. Sizes, notices and page data of an upload are dropped with it.
+# files. An upload is a layer like any catalog layer (layers.uploads.upload_layer); its size and the
+# results made from it are dropped with it.
 
 _LOG = logging.getLogger(__name__)
 
@@ -77,20 +75,25 @@ def read_budget() -> ReadBudget:
 _ERRORS_SHOWN, _NOTICES_SHOWN = 5, 50
 
 
-def session_uploads() -> dict[str, tuple[str, Ingested]]:
-    """The session's uploads: ``{upload id: (file name, layer)}``."""
-    return st.session_state.setdefault("uploads", {})
+def session_layers() -> dict[str, Layer]:
+    """The session's uploads: ``{upload id: layer}``, in the order they were taken."""
+    return session.setdefault("uploads", {})
+
+
+def current_layers() -> LayerSet:
+    """The layers of this run: the catalog's that load (with the errors of those that do not), then the session's."""
+    return catalog_layer_set(source()) + LayerSet(tuple(session_layers().values()))
 
 
 def _sizes() -> dict[str, int]:
-    return st.session_state.setdefault(_SIZES, {})
+    return session.setdefault(_SIZES, {})
 
 
 def take_uploads() -> None:
     """Read newly uploaded files; each succeeds or fails on its own."""
-    seen: set[str] = st.session_state.setdefault("upload_seen", set())
-    errors: list[str] = st.session_state.setdefault("upload_errors", [])
-    for file in st.session_state.get("uploader") or []:
+    seen: set[str] = session.setdefault("upload_seen", set())
+    errors: list[str] = session.setdefault("upload_errors", [])
+    for file in session.get("uploader") or []:
         if file.file_id in seen:
             continue
         seen.add(file.file_id)
@@ -105,27 +108,30 @@ def _take(name: str, content: bytes) -> None:
     from geo.budget import read_within_budget
     from geo.ids import free_ids
     from geo.ingest import IngestLimits
+    from layers.uploads import upload_layer
 
     upload_id = f"up_{hashlib.sha256(content).hexdigest()[:16]}"  # the same file is the same layer
-    if upload_id in session_uploads():
+    if upload_id in session_layers():
         raise LayerReadError(f"{name}: this file is already loaded")
     _check_session_room(name, len(content))
-    layer = read_within_budget(name, content, limits=IngestLimits(max_bytes=MAX_UPLOAD_MB * _MB), budget=read_budget())
-    count = st.session_state[_COUNT] = st.session_state.get(_COUNT, len(session_uploads())) + 1
-    layer, _ = free_ids(layer, _taken_ids(), tag=f"up{count}")
-    session_uploads()[upload_id] = (_free_title(name), layer)
+    ingested = read_within_budget(
+        name, content, limits=IngestLimits(max_bytes=MAX_UPLOAD_MB * _MB), budget=read_budget()
+    )
+    count = session[_COUNT] = session.get(_COUNT, len(session_layers())) + 1
+    ingested, _ = free_ids(ingested, _taken_ids(), tag=f"up{count}")
+    session_layers()[upload_id] = upload_layer(upload_id, _free_title(name), ingested, colour_index=count - 1)
     _sizes()[upload_id] = len(content)
-    st.session_state[f"layer_{upload_id}"] = True
-    forget_upload_analyses()
+    session[f"layer_{upload_id}"] = True
+    forget_session_results()
     keep_view()
 
 
 def _check_session_room(name: str, size: int) -> None:
     """Refuse a file that would take the session's uploads over their total."""
     limit_mb = session_upload_mb()
-    loaded = sum(_sizes().get(uid, 0) for uid in session_uploads())
+    loaded = sum(_sizes().get(uid, 0) for uid in session_layers())
     if loaded + size > limit_mb * _MB:
-        layers = len(session_uploads())
+        layers = len(session_layers())
         raise LayerReadError(
             f"{name}: {size / _MB:,.1f} MB more would take this session's uploads over {limit_mb:,.0f} MB "
             f"({loaded / _MB:,.1f} MB loaded in {layers} layer(s)); remove a layer first (✕ beside it), "
@@ -135,7 +141,7 @@ def _check_session_room(name: str, size: int) -> None:
 
 def _free_title(name: str) -> str:
     """The file name, or ``name (2)``, ``name (3)`` … if another upload has that title."""
-    titles = {title for title, _ in session_uploads().values()}
+    titles = {layer.title for layer in session_layers().values()}
     title, n = name, 1
     while title in titles:
         n += 1
@@ -144,20 +150,31 @@ def _free_title(name: str) -> str:
 
 
 def _taken_ids() -> set[str]:
-    """Feature ids of the catalog's loaded layers and of the uploads, and the corridor choices naming whole layers."""
-    frames, _ = loaded_layers()
-    frames.update({uid: layer.frame for uid, (_, layer) in session_uploads().items()})
-    taken = {str(fid) for gdf in frames.values() for fid in gdf.index}
-    return taken | {f"layer:{lid}" for lid in frames}
+    """Feature ids of every layer, and the corridor choices naming whole layers."""
+    layers = current_layers()
+    taken = {str(fid) for layer in layers for fid in layer.frame.index}
+    return taken | {f"layer:{lid}" for lid in layers.ids}
 
 
 def remove_upload(upload_id: str) -> None:
-    """Forget an uploaded layer, and everything this session made from it."""
-    session_uploads().pop(upload_id, None)
-    st.session_state.pop(f"layer_{upload_id}", None)
+    """Forget an uploaded layer, and everything this session made from it; no other layer changes."""
+    session_layers().pop(upload_id, None)
+    session.pop(f"layer_{upload_id}", None)
+    session.pop(f"rail_{upload_id}", None)
     _sizes().pop(upload_id, None)
-    st.session_state.setdefault("upload_payloads", {}).pop(upload_id, None)
-    forget_upload_analyses()
+    forget_session_results()
+    keep_view()
+
+
+def mark_as_rail(upload_id: str) -> None:
+    """Give an uploaded line layer the ``network`` role, or take it away, as its "Route on it" box says."""
+    layer = session_layers().get(upload_id)
+    if layer is None:
+        return
+    routable = bool(session.get(f"rail_{upload_id}"))
+    roles = tuple(r for r in layer.spec.roles if r != "network") + (("network",) if routable else ())
+    session_layers()[upload_id] = layer.declared(roles=roles)
+    forget_session_results()
     keep_view()
 
 
@@ -178,60 +195,32 @@ def uploads_section() -> None:
             "Files stay in this browser session only."
         ),
     )
-    errors = st.session_state.get("upload_errors", [])
+    errors = session.get("upload_errors", [])
     for message in errors[-_ERRORS_SHOWN:]:
         st.sidebar.error(plain(message))
     if errors:
         st.sidebar.button("Dismiss these messages", key="upload_errors_clear", on_click=errors.clear)
-    for upload_id, (title, layer) in list(session_uploads().items()):
-        toggle, remove = st.sidebar.columns([5, 1])
-        toggle.checkbox(plain(f"{title} ({len(layer.frame)})"), key=f"layer_{upload_id}")
-        remove.button(
-            "✕", key=f"remove_{upload_id}", on_click=remove_upload, args=(upload_id,), help="Remove this layer"
+    for upload_id, layer in list(session_layers().items()):
+        _upload_row(upload_id, layer)
+
+
+def _upload_row(upload_id: str, layer: Layer) -> None:
+    """One upload in the sidebar: its toggle, ✕, "Route on it" for lines, and its notices."""
+    toggle, remove = st.sidebar.columns([5, 1])
+    toggle.checkbox(plain(f"{layer.title} ({len(layer.frame)})"), key=layer.spec.widget_key)
+    remove.button("✕", key=f"remove_{upload_id}", on_click=remove_upload, args=(upload_id,), help="Remove this layer")
+    if layer.kind == "line":
+        session.setdefault(f"rail_{upload_id}", "network" in layer.spec.roles)
+        st.sidebar.checkbox(
+            "Route on it (rail)",
+            key=f"rail_{upload_id}",
+            on_change=mark_as_rail,
+            args=(upload_id,),
+            help="Adds these lines to the rail network the Route tab finds routes on.",
         )
-        if layer.notices:
-            with st.sidebar.expander(f"{len(layer.notices)} notice(s)"):
-                for notice in layer.notices[:_NOTICES_SHOWN]:
-                    st.caption(plain(str(notice)))
-                if len(layer.notices) > _NOTICES_SHOWN:
-                    st.caption(f"… and {len(layer.notices) - _NOTICES_SHOWN:,} more")
-
-
-def upload_extra() -> dict[str, tuple[str, gpd.GeoDataFrame]]:
-    """The uploads taking part in analyses: ``(geometry kind, full-precision frame)`` by id."""
-    return {uid: (layer.geometry_kind, layer.frame) for uid, (_, layer) in session_uploads().items()}
-
-
-def upload_key() -> tuple[tuple[str, ...]]:
-    """Cache key part naming the uploads (ids are content hashes)."""
-    return (tuple(sorted(session_uploads())),)
-
-
-def spec_of(layer_id: str) -> LayerSpec:
-    """The declaration of a catalog layer or of an uploaded one."""
-    for spec, _ in upload_layers():
-        if spec.id == layer_id:
-            return spec
-    return current_catalog().get(layer_id)
-
-
-def upload_page_data(spec: LayerSpec, layer: Ingested) -> PageJSON:
-    """An upload's page data, serialised once per session (from its display copy)."""
-    from layers.uploads import upload_payload
-
-    cache: dict[str, PageJSON] = st.session_state.setdefault("upload_payloads", {})
-    if spec.id not in cache:
-        cache[spec.id] = upload_payload(spec, layer.display)
-    return cache[spec.id]
-
-
-def upload_layers() -> list[tuple[LayerSpec, Ingested]]:
-    """Each uploaded layer with its automatic declaration."""
-    if not session_uploads():
-        return []
-    from layers.uploads import upload_spec
-
-    return [
-        (upload_spec(upload_id, title, layer.geometry_kind, i), layer)
-        for i, (upload_id, (title, layer)) in enumerate(session_uploads().items())
-    ]
+    if layer.notices:
+        with st.sidebar.expander(f"{len(layer.notices)} notice(s)"):
+            for notice in layer.notices[:_NOTICES_SHOWN]:
+                st.caption(plain(str(notice)))
+            if len(layer.notices) > _NOTICES_SHOWN:
+                st.caption(f"… and {len(layer.notices) - _NOTICES_SHOWN:,} more")

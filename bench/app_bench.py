@@ -51,7 +51,7 @@ if str(ROOT) not in sys.path:
 
 CHROMIUM = os.environ.get("CORRIDOR_ATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = "iframe[title='app.mapview.corridor_atlas_map']"
 TOGGLE_TARGET_MS = 50.0
 COLD_TARGET_S = 2.0
 QUIET_S = 0.6  # no new script run for this long after the map settled: the action is over

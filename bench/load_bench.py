@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = "iframe[title='app.mapview.corridor_atlas_map']"
 ERROR_BOXES = "[data-testid='stException'], [data-testid='stAlertContentError']"
 OPENING_VIEW = "44.0,80.0,6"  # zoomed in far enough that the map's max bounds let it pan
 

@@ -106,7 +106,7 @@ def ours(lines: gpd.GeoDataFrame, points: gpd.GeoDataFrame) -> Build:
     simplified = time.perf_counter()
     layers = [(rail, layer_payload(rail, display)), (facilities, layer_payload(facilities, points))]
     serialised = time.perf_counter()
-    html = build_map(layers, basemap=catalog.basemap, basemap_parts={}).get_root().render()
+    html = build_map(layers, basemap=catalog.basemap, basemap_parts={}).map.get_root().render()
     end = time.perf_counter()
     return Build(end - start, simplified - start, serialised - simplified, html, display)
 

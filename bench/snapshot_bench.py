@@ -14,7 +14,7 @@ import statistics
 import time
 
 from layers.catalog import default_catalog
-from layers.load import load_basemap_part, load_layer
+from layers.load import catalog_layers, load_basemap_part
 from layers.snapshot import SnapshotData, SnapshotRequest, make_snapshot
 
 TARGETS_S = {"png": 1.0, "svg": 1.5, "pdf": 1.5, "html": 0.5}
@@ -27,11 +27,8 @@ def main() -> None:
     args = parser.parse_args()
     catalog = default_catalog()
     t0 = time.perf_counter()
-    data = SnapshotData(
-        catalog=catalog,
-        frames={spec.id: load_layer(spec) for spec in catalog.layers},
-        basemap_frames={part.id: load_basemap_part(part) for part in catalog.basemap.parts},
-    )
+    basemap_frames = {part.id: load_basemap_part(part) for part in catalog.basemap.parts}
+    data = SnapshotData(catalog_layers(catalog), catalog.basemap, basemap_frames)
     load_s = time.perf_counter() - t0
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"data load (once): {load_s * 1000:.0f} ms")

@@ -9,8 +9,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from geo.crs import GEOD
-from geo.measure import require_wgs84
+from geo.crs import GEOD, require_wgs84
 
 __all__ = ["BorderCrossing", "border_crossings", "countries_at"]
 

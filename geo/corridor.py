@@ -12,9 +12,10 @@ import shapely
 from pyproj import Transformer
 
 from geo.borders import BorderCrossing, border_crossings
-from geo.crs import BUFFER_EXTENT, REGION_CRS, WGS84, aeqd_transformer
+from geo.crs import BUFFER_EXTENT, REGION_CRS, WGS84, aeqd_transformer, require_wgs84
 from geo.errors import CRSError
-from geo.measure import length_by_country_km, require_wgs84
+from geo.kinds import spot
+from geo.measure import length_by_country_km
 
 __all__ = ["CorridorReport", "corridor_buffer", "corridor_report", "distance_to_nearest_km"]
 
@@ -77,7 +78,7 @@ def distance_to_nearest_km(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) ->
     distances: list[float] = []
     nearest: list[object] = []
     for geom in points.geometry:
-        centre = geom if geom.geom_type == "Point" else geom.point_on_surface()  # a sliver's centroid can be anywhere
+        centre = spot(geom)
         transformer = aeqd_transformer(centre.x, centre.y)
         local = shapely.transform(line_geoms, partial(_project, transformer))
         d_m = shapely.distance(shapely.Point(0.0, 0.0), local)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import geopandas as gpd
 from pyproj import CRS, Geod, Transformer
+
+from geo.errors import CRSError
 
 __all__ = [
     "BUFFER_EXTENT",
@@ -15,6 +18,7 @@ __all__ = [
     "WGS84",
     "aeqd_transformer",
     "from_mercator",
+    "require_wgs84",
     "to_mercator",
 ]
 
@@ -71,3 +75,14 @@ def to_mercator() -> Transformer:
 def from_mercator() -> Transformer:
     """Return the shared Web Mercator → lon/lat transformer."""
     return _mercator_transformers()[1]
+
+
+def require_wgs84(gdf: gpd.GeoDataFrame, what: str = "layer", *, fix: str = "convert it to EPSG:4326 first") -> None:
+    """Refuse a frame whose CRS is missing or not WGS84 lon/lat: the one CRS guard (measures and data files).
+
+    ``what`` names the frame in the message; ``fix`` says what to do about another CRS.
+    """
+    if gdf.crs is None:
+        raise CRSError(f"{what} declares no CRS; set it explicitly (data files are WGS84, EPSG:4326)")
+    if not gdf.crs.equals(WGS84):
+        raise CRSError(f"{what} is in {gdf.crs.to_string()}; {fix}")

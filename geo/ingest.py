@@ -30,6 +30,7 @@ from geo.crs import REGION_BBOX, WGS84
 from geo.display import display_copy, vertex_count
 from geo.errors import CRSError, LayerReadError, LayerValidationError, Problem
 from geo.formats import SUPPORTED_SUFFIXES, IngestLimits, read_upload, reader_said
+from geo.kinds import geometry_kind, kinds_of
 from geo.validate import out_of_range
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestLimits", "Ingested", "ingest"]
@@ -51,16 +52,7 @@ class Ingested:
     @property
     def geometry_kind(self) -> str:
         """``point``, ``line`` or ``polygon``: the most common kind in the layer."""
-        kinds = Counter(_kind(t) for t in self.frame.geom_type)
-        return kinds.most_common(1)[0][0]
-
-
-def _kind(geom_type: str) -> str:
-    if "Point" in geom_type:
-        return "point"
-    if "Line" in geom_type:
-        return "line"
-    return "polygon"
+        return geometry_kind(self.frame)
 
 
 # --- checks and repairs ---------------------------------------------------------------------------
@@ -163,7 +155,7 @@ def _geometry_checks(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -
         problems.append(Problem(name, _label(gdf, position), "geometry", message))
     if problems:
         raise LayerValidationError(name, problems)
-    kinds = Counter(_kind(t) for t in gdf.geom_type)
+    kinds = Counter(kinds_of(gdf.geometry.to_numpy()))
     if len(kinds) > 1:
         detail = ", ".join(f"{n} {k}s" for k, n in sorted(kinds.items()))
         notices.append(Problem(name, "-", "geometry", f"mixed geometry types ({detail}); drawn together in one layer"))

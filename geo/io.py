@@ -12,8 +12,8 @@ import pandas as pd
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geo.crs import WGS84
-from geo.errors import CRSError, LayerReadError
+from geo.crs import require_wgs84
+from geo.errors import LayerReadError
 from geo.schema import REQUIRED_PROPERTIES
 from geo.validate import validate_layer
 
@@ -32,16 +32,11 @@ def _read_raw(path: Path) -> gpd.GeoDataFrame:
 
 
 def _require_wgs84(gdf: gpd.GeoDataFrame, path: Path) -> None:
-    if gdf.crs is None:
-        raise CRSError(
-            f"{path}: the file declares no CRS; store it as RFC 7946 GeoJSON (WGS84 lon/lat) "
-            "or in a format that records its CRS"
-        )
-    if not gdf.crs.equals(WGS84):
-        raise CRSError(
-            f"{path}: CRS is {gdf.crs.to_string()}, but project layers are stored in WGS84 "
-            "(EPSG:4326, lon/lat) as RFC 7946 requires; reproject the file"
-        )
+    require_wgs84(
+        gdf,
+        str(path),
+        fix="project layers are stored in WGS84 (EPSG:4326, lon/lat) as RFC 7946 requires; reproject the file",
+    )
 
 
 def _as_list(value: Any) -> list[Any]:

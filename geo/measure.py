@@ -5,18 +5,10 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo.crs import GEOD, WGS84
-from geo.errors import CRSError
+from geo.crs import GEOD, require_wgs84
+from geo.kinds import kind_of
 
-__all__ = ["area_km2", "geodesic_length_km", "length_by_country_km", "require_wgs84"]
-
-
-def require_wgs84(gdf: gpd.GeoDataFrame, what: str = "layer") -> None:
-    """Refuse a frame whose CRS is missing or not WGS84 lon/lat (geodesic maths needs lon/lat)."""
-    if gdf.crs is None:
-        raise CRSError(f"{what} has no CRS; set it explicitly (data files are WGS84, EPSG:4326)")
-    if not gdf.crs.equals(WGS84):
-        raise CRSError(f"{what} is in {gdf.crs.to_string()}; convert it to EPSG:4326 first")
+__all__ = ["area_km2", "geodesic_length_km", "length_by_country_km"]
 
 
 def geodesic_length_km(gdf: gpd.GeoDataFrame) -> pd.Series:
@@ -43,7 +35,7 @@ def area_km2(gdf: gpd.GeoDataFrame) -> pd.Series:
     require_wgs84(gdf)
     values = []
     for geom in gdf.geometry:
-        if geom is None or geom.is_empty or geom.geom_type not in {"Polygon", "MultiPolygon"}:
+        if geom is None or geom.is_empty or kind_of(geom) != "polygon":
             values.append(0.0)
             continue
         area_m2, _ = GEOD.geometry_area_perimeter(geom)

@@ -11,9 +11,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from geo.crs import GEOD
+from geo.crs import GEOD, require_wgs84
 from geo.errors import CorridorAtlasError
-from geo.measure import require_wgs84
 
 __all__ = ["Network", "Route", "RouteError", "build_network", "shortest_route"]
 

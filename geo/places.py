@@ -12,6 +12,7 @@ import shapely
 from geo.borders import border_crossings
 from geo.corridor import distance_to_nearest_km
 from geo.crs import WGS84
+from geo.kinds import is_kind
 
 if TYPE_CHECKING:  # networkx loads only where routes are computed
     from geo.network import Route
@@ -34,7 +35,7 @@ def combine_points(frames: Mapping[str, gpd.GeoDataFrame], ids: Sequence[str]) -
     for layer_id in ids:
         if layer_id in frames and len(frames[layer_id]):
             gdf = frames[layer_id]
-            part = gdf[gdf.geom_type.isin(["Point", "MultiPoint"])].assign(layer=layer_id)  # a mixed layer's points
+            part = gdf[is_kind(gdf.geometry, "point")].assign(layer=layer_id)  # a mixed layer's points
             if "name" not in part.columns:
                 part["name"] = part[label_column(part)].astype(str)
             part["name"] = part["name"].where(part["name"].notna(), pd.Series(part.index.astype(str), index=part.index))

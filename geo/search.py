@@ -9,6 +9,9 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from geo.columns import is_missing
+from geo.places import label_column
+
 __all__ = ["normalise", "search_features"]
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -59,10 +62,12 @@ def search_features(frames: Mapping[str, gpd.GeoDataFrame], query: str, *, limit
     rows = []
     for layer, gdf in frames.items():
         aliases = gdf["aliases"] if "aliases" in gdf.columns else pd.Series([[]] * len(gdf), index=gdf.index)
-        for feature_id, name, alias_list in zip(gdf.index, gdf["name"], aliases, strict=True):
-            name_score = _score(wanted, normalise(str(name)))
+        names = gdf[label_column(gdf)] if len(gdf) else pd.Series([], dtype=object)  # a user's layer: its naming field
+        for feature_id, raw, alias_list in zip(gdf.index, names, aliases, strict=True):
+            name = str(feature_id) if is_missing(raw) else str(raw)
+            name_score = _score(wanted, normalise(name))
             best, matched = (name_score + 0.5 if name_score else 0.0), str(name)  # names outrank aliases
-            for alias in alias_list or []:
+            for alias in alias_list if isinstance(alias_list, list) else []:
                 score = _score(wanted, normalise(str(alias)))
                 if score > best:
                     best, matched = score, str(alias)

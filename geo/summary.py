@@ -9,6 +9,7 @@ from numbers import Real
 import geopandas as gpd
 import pandas as pd
 
+from geo.kinds import is_kind
 from geo.measure import geodesic_length_km, length_by_country_km
 
 __all__ = ["feature_table", "figures_table", "km_by_country", "source_links"]
@@ -67,7 +68,7 @@ def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     for layer, gdf in frames.items():
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         table.insert(0, "layer", layer)
-        table["length_km"] = geodesic_length_km(gdf).where(gdf.geom_type.str.contains("Line"))
+        table["length_km"] = geodesic_length_km(gdf).where(is_kind(gdf.geometry, "line"))
         table["sources"] = [source_links(s) for s in gdf["sources"]] if "sources" in gdf.columns else ""
         if "aliases" in table.columns:
             table["aliases"] = [", ".join(str(a) for a in v) if isinstance(v, list) else "" for v in gdf["aliases"]]

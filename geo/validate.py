@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from numbers import Real
@@ -12,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo.columns import is_missing
 from geo.errors import LayerValidationError, Problem
 from geo.schema import PRECISIONS, REQUIRED_PROPERTIES, STATUSES
 
@@ -19,10 +19,6 @@ __all__ = ["feature_label", "layer_problems", "out_of_range", "validate_layer"]
 
 _NULLABLE = frozenset({"year", "operator"})
 _MIN_YEAR, _MAX_YEAR = 1850, 2100
-
-
-def _is_null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def feature_label(gdf: gpd.GeoDataFrame, position: int) -> str:
@@ -55,7 +51,7 @@ def _year_problems(name: str, value: Any) -> list[tuple[str, str]]:
 
 def _property_problems(name: str, value: Any) -> list[tuple[str, str]]:
     """Return ``(field, message)`` pairs for one property value."""
-    if _is_null(value):
+    if is_missing(value) and not isinstance(value, str):  # empty text is checked as text
         return [] if name in _NULLABLE else [(name, "is missing or null; every feature needs it")]
     if name == "status":
         return _choice_problems(name, value, STATUSES)

@@ -12,7 +12,15 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["LEAFLET_VERSION", "atlas_js_uri", "leaflet_css_uri", "leaflet_js_uri", "offline_css", "offline_js"]
+__all__ = [
+    "LEAFLET_VERSION",
+    "atlas_css_uri",
+    "atlas_js_uri",
+    "leaflet_css_uri",
+    "leaflet_js_uri",
+    "offline_css",
+    "offline_js",
+]
 
 _PACKAGE = "js_lib_leaflet"
 _DIR = "static/js_lib_leaflet"
@@ -45,6 +53,12 @@ def leaflet_css_uri() -> str:
 
 
 @lru_cache(maxsize=1)
+def atlas_css_uri() -> str:
+    """The project's own stylesheet (popups, legend, labels, controls) as a ``data:`` URI."""
+    return _data_uri("text/css", resources.files("layers").joinpath("css/corridor_atlas.css").read_bytes())
+
+
+@lru_cache(maxsize=1)
 def atlas_js_uri() -> str:
     """The project's own page script (layer data to Leaflet layers, popups, dense points) as a ``data:`` URI."""
     return _data_uri("text/javascript", resources.files("layers").joinpath("js/corridor_atlas.js").read_bytes())
@@ -56,5 +70,5 @@ def offline_js() -> list[tuple[str, str]]:
 
 
 def offline_css() -> list[tuple[str, str]]:
-    """Folium ``default_css`` entries: Leaflet only, served from the package."""
-    return [("leaflet_css", leaflet_css_uri())]
+    """Folium ``default_css`` entries: Leaflet's stylesheet, then the project's, both served from the package."""
+    return [("leaflet_css", leaflet_css_uri()), ("corridor_atlas_css", atlas_css_uri())]

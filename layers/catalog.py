@@ -14,6 +14,7 @@ from geo.schema import LINE_TYPES, POINT_TYPES, POLYGON_TYPES
 from layers.style import Style
 
 __all__ = [
+    "BASEMAP_ROLES",
     "CATALOG_PATH",
     "DATA_DIR",
     "GROUPS",
@@ -30,8 +31,11 @@ __all__ = [
 CATALOG_PATH = Path(__file__).with_name("catalog.toml")
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 GROUPS: tuple[str, ...] = ("Energy", "Logistics", "Industry", "Context")
-#: What a layer is for, beyond being drawn: ``network`` lines are routable, ``facility`` points count as facilities.
-ROLES: tuple[str, ...] = ("network", "facility")
+#: What a layer is for, beyond being drawn: ``network`` lines are routable, ``pipeline`` lines are measured by
+#: country in the metrics, ``facility`` points count as facilities.
+ROLES: tuple[str, ...] = ("network", "pipeline", "facility")
+#: What a basemap part is for, beyond being drawn: the ``countries`` polygons decide which country a place is in.
+BASEMAP_ROLES: tuple[str, ...] = ("countries",)
 _GEOMETRY_TYPES = {"line": LINE_TYPES, "point": POINT_TYPES, "polygon": POLYGON_TYPES}
 
 
@@ -51,8 +55,8 @@ class LayerSpec:
     legend: str
     style: Style
     visible: bool = True
-    tooltip: tuple[str, ...] = ("name",)
-    popup: tuple[str, ...] = ("name",)
+    tooltip: tuple[str, ...] | None = ("name",)  # None: the features' naming attribute, whatever it is called
+    popup: tuple[str, ...] | None = ("name",)  # None: every attribute (a layer nobody declared the fields of)
     label: str | None = None
     label_rank: str | None = None
     label_rank_min: float = 0.0
@@ -77,11 +81,13 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class BasemapPart:
-    """One context layer of the offline vector basemap."""
+    """One context layer of the offline vector basemap: its kind says how it is drawn, its roles what it is for."""
 
     id: str
     file: str
     style: Style
+    geometry: str = "line"
+    roles: tuple[str, ...] = ()
     data_dir: Path = DATA_DIR
 
     @property
@@ -98,6 +104,13 @@ class Basemap:
     background: str
     attribution: str
     parts: tuple[BasemapPart, ...]
+
+    def with_role(self, role: str) -> BasemapPart:
+        """The part with this role (one of :data:`BASEMAP_ROLES`); :class:`CatalogError` if the catalog gives none."""
+        for part in self.parts:
+            if role in part.roles:
+                return part
+        raise CatalogError(f"the catalog gives no basemap part the {role!r} role")
 
 
 @dataclass(frozen=True)
@@ -225,9 +238,29 @@ def _roles(raw: dict[str, Any], where: str) -> list[str]:
     roles = raw.get("roles", [])
     if not isinstance(roles, list) or not all(role in ROLES for role in roles):
         raise CatalogError(f"{where}: roles must be a list of {ROLES}; got {roles!r}")
-    if "network" in roles and raw["geometry"] != "line":
-        raise CatalogError(f"{where}: only a line layer can have the network role")
+    for role in ("network", "pipeline"):
+        if role in roles and raw["geometry"] != "line":
+            raise CatalogError(f"{where}: only a line layer can have the {role} role")
     return roles
+
+
+def _basemap_part(raw: dict[str, Any], where: str, data_dir: Path) -> BasemapPart:
+    geometry = raw.get("geometry", "line")
+    if geometry not in _GEOMETRY_TYPES:
+        raise CatalogError(f"{where}: geometry must be one of {sorted(_GEOMETRY_TYPES)}; got {geometry!r}")
+    roles = raw.get("roles", [])
+    if not isinstance(roles, list) or not all(role in BASEMAP_ROLES for role in roles):
+        raise CatalogError(f"{where}: roles must be a list of {BASEMAP_ROLES}; got {roles!r}")
+    if roles and geometry != "polygon":
+        raise CatalogError(f"{where}: only a polygon part can have the countries role")
+    return BasemapPart(
+        id=raw["id"],
+        file=raw["file"],
+        style=_style(raw["style"], where),
+        geometry=geometry,
+        roles=tuple(roles),
+        data_dir=data_dir,
+    )
 
 
 def _inside_data(file: str, where: str, data_dir: Path) -> None:
@@ -288,9 +321,7 @@ def load_catalog(path: Path = CATALOG_PATH, *, data_dir: Path = DATA_DIR) -> Cat
         _inside_data(_text(part, "file", where), where, data_dir)
         if not _ID.fullmatch(_text(part, "id", where)):
             raise CatalogError(f"{where}: id must be letters, digits, '_', '-' or '.'; got {part['id']!r}")
-        parts.append(
-            BasemapPart(id=part["id"], file=part["file"], style=_style(part["style"], where), data_dir=data_dir)
-        )
+        parts.append(_basemap_part(part, where, data_dir))
     where = f"{path.name}: [basemap]"
     basemap = Basemap(
         title=_text(base, "title", where, "Offline basemap"),

@@ -18,7 +18,8 @@ from typing import Any, NoReturn
 
 from geo.errors import CorridorAtlasError
 from layers.catalog import Catalog, CatalogError, default_catalog
-from layers.load import load_basemap_part, load_layer
+from layers.layer import LayerSet
+from layers.load import catalog_layer, load_basemap_part
 from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, check_output, checked_view, write_snapshot
 from layers.tiles import TILE_PROVIDERS, provider
 from layers.view import MAX_DPI, MAX_SIZE_PX, MIN_DPI, MIN_SIZE_PX, SnapshotError
@@ -343,15 +344,15 @@ def _check_layer_ids(jobs: Sequence[Job], catalog: Catalog) -> None:
 
 def _load(jobs: Sequence[Job], catalog: Catalog) -> SnapshotData:
     needed = {lid for job in jobs for lid in (*job.request.layers, *job.request.fit)}
-    frames = {}
+    layers = []
     for layer_id in sorted(needed):
         try:
-            frames[layer_id] = load_layer(catalog.get(layer_id))
+            layers.append(catalog_layer(catalog.get(layer_id)))
         except CorridorAtlasError as err:
             argument = "--layers" if any(layer_id in job.request.layers for job in jobs) else "--fit"
             raise SnapshotError(argument, str(err).splitlines()[0]) from err
     basemap_frames = {part.id: load_basemap_part(part) for part in catalog.basemap.parts}
-    return SnapshotData(catalog=catalog, frames=frames, basemap_frames=basemap_frames)
+    return SnapshotData(LayerSet(tuple(layers)), catalog.basemap, basemap_frames)
 
 
 def _check(jobs: Sequence[Job], data: SnapshotData) -> None:

@@ -12,7 +12,7 @@ from folium.template import Template
 
 from layers.payload import PageJSON, page_json
 
-__all__ = ["BASEMAP_PANE", "DataLayer", "DataURL", "Legend", "MetricScale", "RawHTML", "SafeLayerControl"]
+__all__ = ["BASEMAP_PANE", "Background", "DataLayer", "DataURL", "Legend", "MetricScale", "RawHTML", "SafeLayerControl"]
 
 #: The map pane the basemap is drawn in, under the layers (the page script makes it when a layer asks for it).
 BASEMAP_PANE = "ca-basemap"
@@ -111,6 +111,23 @@ class DataLayer(MacroElement):
         self.get_root().script.add_child(RawHTML(script), name=self.get_name())
 
 
+class Background(MacroElement):
+    """The map's background colour (outside the basemap's extent), set by the page script."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        CorridorAtlas.background({{ this._parent.get_name() }}, {{ this.colour }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, colour: str) -> None:
+        super().__init__()
+        self._name = "Background"
+        self.colour = page_json(colour)
+
+
 class MetricScale(MacroElement):
     """Leaflet's scale bar in kilometres only (folium's adds a second bar in miles, which the legend covers)."""
 
@@ -144,36 +161,11 @@ class Legend(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var entries = [
-                {%- for layer, html in this.entries %}
-                {layer: {{ layer.get_name() }}, html: {{ html }}},
-                {%- endfor %}
-            ];
-            var legend = L.control({position: {{ this.position }}});
-            legend.onAdd = function () {
-                var box = L.DomUtil.create("div", "ca-legend");
-                box.setAttribute("role", "list");
-                var head = L.DomUtil.create("div", "ca-legend-title", box);
-                head.textContent = {{ this.title }};
-                entries.forEach(function (entry) {
-                    entry.row = L.DomUtil.create("div", "ca-legend-row", box);
-                    entry.row.setAttribute("role", "listitem");
-                    entry.row.innerHTML = entry.html;
-                });
-                L.DomEvent.disableClickPropagation(box);
-                return box;
-            };
-            legend.addTo(map);
-            function refresh() {
-                entries.forEach(function (entry) {
-                    entry.row.style.display = map.hasLayer(entry.layer) ? "" : "none";
-                });
-            }
-            map.on("overlayadd overlayremove layeradd layerremove", refresh);
-            refresh();
-        })();
+        CorridorAtlas.legend({{ this._parent.get_name() }}, [
+            {%- for layer, html in this.entries %}
+            {layer: {{ layer.get_name() }}, html: {{ html }}},
+            {%- endfor %}
+        ], {{ this.title }}, {{ this.position }});
         {% endmacro %}
         """
     )
@@ -192,46 +184,53 @@ class Legend(MacroElement):
         self.title = page_json(title)
 
 
-class SafeLayerControl(folium.LayerControl):
-    """Folium's layer control, with layer names escaped for HTML and passed as inert JSON."""
+class SafeLayerControl(MacroElement):
+    """Leaflet's layer control over the layers it is given, their names escaped for HTML and passed as inert JSON.
+
+    Parameters
+    ----------
+    base_layers, overlays
+        The map's base layers (one shown at a time) and overlays, in the order the control lists them.
+    collapsed
+        Whether the control starts folded into its button.
+    position
+        Leaflet control corner.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }}_layers = {
                 base_layers : {
-                    {%- for key, val in this.safe_base_layers %}
-                    {{ key }} : {{ val }},
+                    {%- for key, layer in this.base_layers %}
+                    {{ key }} : {{ layer.get_name() }},
                     {%- endfor %}
                 },
                 overlays : {
-                    {%- for key, val in this.safe_overlays %}
-                    {{ key }} : {{ val }},
+                    {%- for key, layer in this.overlays %}
+                    {{ key }} : {{ layer.get_name() }},
                     {%- endfor %}
                 },
             };
             let {{ this.get_name() }} = L.control.layers(
                 {{ this.get_name() }}_layers.base_layers,
                 {{ this.get_name() }}_layers.overlays,
-                {{ this.options|tojavascript }}
+                {{ this.options }}
             ).addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def _layers(self, overlay: bool) -> list[tuple[str, str]]:
-        return [
-            (page_json(escape(item.layer_name)), item.get_name())
-            for item in self._parent._children.values()
-            if isinstance(item, folium.map.Layer) and item.control and bool(item.overlay) is overlay
-        ]
-
-    @property
-    def safe_base_layers(self) -> list[tuple[str, str]]:
-        """Base layers as ``(escaped JSON name, variable)`` pairs."""
-        return self._layers(overlay=False)
-
-    @property
-    def safe_overlays(self) -> list[tuple[str, str]]:
-        """Overlays as ``(escaped JSON name, variable)`` pairs."""
-        return self._layers(overlay=True)
+    def __init__(
+        self,
+        base_layers: Sequence[folium.map.Layer],
+        overlays: Sequence[folium.map.Layer],
+        *,
+        collapsed: bool = True,
+        position: str = "topright",
+    ) -> None:
+        super().__init__()
+        self._name = "LayerControl"
+        self.base_layers = [(page_json(escape(layer.layer_name)), layer) for layer in base_layers]
+        self.overlays = [(page_json(escape(layer.layer_name)), layer) for layer in overlays]
+        self.options = page_json({"position": position, "collapsed": collapsed, "autoZIndex": True})

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -20,7 +22,7 @@ import numpy as np
 import orjson
 import shapely
 
-__all__ = ["PageJSON", "encode_geometry", "layer_data", "page_json"]
+__all__ = ["PageContent", "PageJSON", "encode_geometry", "layer_data", "page_json"]
 
 _STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
 _ESCAPES = str.maketrans(
@@ -113,12 +115,54 @@ def encode_geometry(geoms: np.ndarray, *, precision_deg: float = 1e-5) -> dict[s
     }
 
 
-def layer_data(gdf: gpd.GeoDataFrame, content: dict[str, Any], *, precision_deg: float = 1e-5) -> PageJSON:
+@dataclass(frozen=True)
+class PageContent:
+    """What the page script (``CorridorAtlas.layer``) shows of a layer beside its geometry: the page-data contract.
+
+    Every list is index-aligned with the layer's features. ``values`` maps a field key to each
+    feature's plain text (``None`` for no value); ``tooltip`` and ``popup`` name the keys they show,
+    ``headings`` each key's heading. ``sources`` is each feature's escaped sources list (HTML) or
+    ``None``. ``dense`` draws points on one clustered canvas, ``canvas`` draws paths on canvas.
+    ``label`` and ``label_zoom`` give permanent labels and the zoom each shows from.
+    """
+
+    ids: Sequence[str]
+    title: str = ""
+    tooltip: Sequence[str] = ()
+    popup: Sequence[str] = ()
+    headings: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: Sequence[str | None] | None = None
+    dense: bool = False
+    canvas: bool = False
+    label: Sequence[str | None] | None = None
+    label_zoom: Any = None  # NumPy array of zoom levels, or None
+
+    def as_json_object(self) -> dict[str, Any]:
+        """The object the page reads (its keys as the page script names them)."""
+        value: dict[str, Any] = {
+            "title": self.title,
+            "ids": list(self.ids),
+            "tooltip": list(self.tooltip),
+            "popup": list(self.popup),
+            "headings": self.headings,
+            "values": self.values,
+            "sources": self.sources,
+            "dense": self.dense,
+            "canvas": self.canvas,
+        }
+        if self.label is not None:
+            value["label"] = self.label
+            value["labelZoom"] = self.label_zoom
+        return value
+
+
+def layer_data(gdf: gpd.GeoDataFrame, content: PageContent, *, precision_deg: float = 1e-5) -> PageJSON:
     """A layer's page data: its geometries (see :func:`encode_geometry`) and ``content``, as one JSON object.
 
-    ``content`` holds what the page shows beside the geometry (property values, headings …),
-    each list index-aligned with ``gdf``'s rows; NumPy arrays are serialised natively.
+    NumPy arrays in ``content`` are serialised natively.
     """
-    value = {"geometry": encode_geometry(gdf.geometry.to_numpy(), precision_deg=precision_deg), **content}
+    value = {"geometry": encode_geometry(gdf.geometry.to_numpy(), precision_deg=precision_deg)}
+    value.update(content.as_json_object())
     text = orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
     return _made_safe(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -16,22 +17,25 @@ import xyzservices.providers as xyz
 
 from geo.crs import REGION_BBOX
 from geo.display import DISPLAY_VERTICES, display_copy, vertex_count
+from geo.places import label_column
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, LayerSpec
-from layers.elements import BASEMAP_PANE, DataLayer, DataURL, Legend, MetricScale, RawHTML, SafeLayerControl
-from layers.payload import PageJSON, layer_data
+from layers.elements import BASEMAP_PANE, Background, DataLayer, DataURL, Legend, MetricScale, SafeLayerControl
+from layers.payload import PageContent, PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
 from layers.style import Style, swatch_svg
 
 __all__ = [
     "DEFAULT_VIEW",
-    "PAGE_CSS",
+    "BuiltMap",
     "MapView",
     "Overlay",
     "basemap_payloads",
     "build_map",
+    "element_numbers",
     "layer_payload",
     "overlay_payload",
+    "stable_names",
 ]
 
 
@@ -51,6 +55,21 @@ def overlay_payload(gdf: gpd.GeoDataFrame, tooltips: Sequence[str]) -> PageJSON:
 
 
 @dataclass(frozen=True)
+class BuiltMap:
+    """A built map and what a page needs to know of it.
+
+    ``groups`` names, for each layer id, the page variable that holds the layer's Leaflet layer
+    group (a page shows and hides layers by it); ``js`` and ``css`` are the ``(name, URL)`` of the
+    scripts and stylesheets the page must load first, in order.
+    """
+
+    map: folium.Map
+    groups: Mapping[str, str]
+    js: tuple[tuple[str, str], ...]
+    css: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class MapView:
     """Where the map opens: centre (lat, lon) and zoom level."""
 
@@ -61,34 +80,6 @@ class MapView:
 
 #: Opens on the corridor from the Caspian to the Yellow Sea.
 DEFAULT_VIEW = MapView(lat=42.0, lon=86.0, zoom=4)
-
-
-PAGE_CSS = """
-<style>
-.leaflet-container .leaflet-control-attribution { font-size: 11px; line-height: 1.4; max-width: 60%; }
-.leaflet-container .leaflet-popup-content, .leaflet-container .leaflet-tooltip { font-size: 13px; line-height: 1.35; }
-.leaflet-container .ca-legend, .leaflet-container .leaflet-control-layers { font-size: 12px; }
-.leaflet-container { font: 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
-.ca-popup { max-height: 320px; overflow-y: auto; }
-.ca-popup .ca-layer { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: #555; }
-.ca-props { border-collapse: collapse; margin: 4px 0; }
-.ca-props th { text-align: left; vertical-align: top; padding: 2px 8px 2px 0; color: #444;
-               font-weight: 600; white-space: nowrap; }
-.ca-props td { padding: 2px 0; overflow-wrap: anywhere; }
-.ca-sources-head { font-weight: 600; margin-top: 6px; }
-.ca-sources { margin: 2px 0 0 18px; padding: 0; overflow-wrap: anywhere; }
-.ca-legend { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
-             box-shadow: 0 1px 4px rgba(0,0,0,.3); }
-.ca-legend-title { font-weight: 700; margin-bottom: 3px; }
-.ca-legend-row { display: flex; align-items: center; gap: 6px; line-height: 18px; }
-
-.leaflet-tooltip.ca-label { background: transparent; border: none; box-shadow: none; padding: 0 2px;
-                            font-weight: 600; color: #222;
-            text-shadow: -1px -1px 0 #fff, 1px -1px 0 #fff, -1px 1px 0 #fff, 1px 1px 0 #fff; }
-
-.leaflet-tooltip.ca-label::before { display: none; }
-</style>
-"""
 
 
 #: Layers with more vertices than this (in their display copy) are drawn on canvas rather than as SVG elements.
@@ -143,53 +134,74 @@ def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, max_vertices: int =
     """The page data a layer ships: display geometry, ids, and the property values its tooltip and popup show.
 
     Values go as plain text, column by column (no per-feature HTML on the server); the page
-    escapes them as it builds a tooltip or popup, when one opens.
+    escapes them as it builds a tooltip or popup, when one opens. A declaration that names its
+    tooltip and popup fields gets those, headed by their labels; one that names none (``None``:
+    a user's layer, whose columns nobody declared) gets its naming attribute as the tooltip and
+    every attribute in the popup. Such attribute names are users' text, so the page gets them
+    only as headings (escaped there) and the values are keyed by position (``a0``, ``a1`` …): a
+    column called ``__proto__`` stays a column.
 
     Parameters
     ----------
     spec
-        The layer's catalog entry (which fields go in tooltip and popup, label field).
+        The layer's declaration (which fields go in tooltip and popup, label field).
     gdf
         The layer's validated features.
     max_vertices
         Vertex budget of the page copy; a larger layer is simplified for display only.
     """
     gdf, _ = display_copy(gdf, max_vertices=max_vertices)
-    values = {
-        field: column_text(gdf[field], field)
-        for field in dict.fromkeys([*spec.tooltip, *spec.popup])
-        if field in gdf.columns
-    }
-    values = {field: texts for field, texts in values.items() if any(t is not None for t in texts)}
-    content: dict[str, Any] = {
-        "title": spec.title,
-        "ids": feature_ids(gdf),
-        "tooltip": [field for field in spec.tooltip if field in values],
-        "popup": [field for field in spec.popup if field in values],
-        "headings": {field: field_heading(field) for field in values},
-        "values": values,
-        "sources": _sources(gdf),
+    declared = spec.popup is not None
+    labelled = bool(spec.label) and spec.label in gdf.columns
+    content = PageContent(
+        title=spec.title,
+        ids=feature_ids(gdf),
+        **(_declared_fields(spec, gdf) if declared else _every_field(gdf)),
+        sources=_sources(gdf) if declared else None,  # undeclared sources are one more attribute
         **drawing(spec, gdf),
-    }
-    if spec.label and spec.label in gdf.columns:
-        content["label"] = column_text(gdf[spec.label], spec.label)
-        content["labelZoom"] = _label_zoom(spec, gdf)
+        label=column_text(gdf[spec.label], spec.label) if labelled else None,
+        label_zoom=_label_zoom(spec, gdf) if labelled else None,
+    )
     return layer_data(gdf, content)
 
 
-def text_content(count: int, tooltips: Sequence[str] | None = None) -> dict[str, Any]:
-    """Page content of ``count`` features that show at most a plain-text tooltip (basemap parts, overlays)."""
+def _declared_fields(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Tooltip, popup, headings and values of the fields a declaration names (those with any value)."""
+    tooltip, popup = spec.tooltip or (), spec.popup or ()
+    values = {field: column_text(gdf[field], field) for field in dict.fromkeys([*tooltip, *popup]) if field in gdf}
+    values = {field: texts for field, texts in values.items() if any(t is not None for t in texts)}
     return {
-        "title": "",
-        "ids": [str(i) for i in range(count)],
-        "tooltip": ["label"] if tooltips is not None else [],
-        "popup": [],
-        "headings": {},
-        "values": {"label": list(tooltips)} if tooltips is not None else {},
-        "sources": None,
-        "dense": False,
-        "canvas": False,
+        "tooltip": [field for field in tooltip if field in values],
+        "popup": [field for field in popup if field in values],
+        "headings": {field: field_heading(field) for field in values},
+        "values": values,
     }
+
+
+def _every_field(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The naming attribute as the tooltip, every attribute in the popup, values keyed by position."""
+    label = label_column(gdf)
+    columns = [c for c in gdf.columns if c not in {gdf.geometry.name, "id"}]
+    keys = [f"a{i}" for i in range(len(columns))]
+    values = {
+        key: column_text(gdf[column], str(column), max_chars=300) for key, column in zip(keys, columns, strict=True)
+    }
+    values["label"] = column_text(gdf[label], str(label), max_chars=200) if label in gdf else [None] * len(gdf)
+    return {
+        "tooltip": ["label"],
+        "popup": keys,
+        "headings": {key: str(column)[:60] for key, column in zip(keys, columns, strict=True)},
+        "values": values,
+    }
+
+
+def text_content(count: int, tooltips: Sequence[str] | None = None) -> PageContent:
+    """Page content of ``count`` features that show at most a plain-text tooltip (basemap parts, overlays)."""
+    return PageContent(
+        ids=[str(i) for i in range(count)],
+        tooltip=["label"] if tooltips is not None else [],
+        values={"label": list(tooltips)} if tooltips is not None else {},
+    )
 
 
 def basemap_payloads(basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, PageJSON]:
@@ -226,6 +238,31 @@ def _tile_layers() -> list[folium.TileLayer]:
     ]
 
 
+#: Where a page names an element made by folium: a variable declared, or an HTML id, ending in its random id.
+_DECLARED = re.compile(r"(?:\b(?:var|let|const)\s+[A-Za-z_]+?|\bid=\"[A-Za-z_]+?)_([0-9a-f]{32})\b")
+
+
+_HEX_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+
+
+def element_numbers(page: str) -> dict[str, str]:
+    """Each random id folium gave an element of ``page`` (one it declares) → the element's number, in order."""
+    order = dict.fromkeys(match.group(1) for match in _DECLARED.finditer(page))
+    return {random_id: f"{n:08x}" for n, random_id in enumerate(order, start=1)}
+
+
+def stable_names(text: str, numbers: Mapping[str, str] | None = None) -> str:
+    """``text`` with each element's random id replaced by its number (see :func:`element_numbers`).
+
+    The same map then always gives the same bytes; only ids the page declares are replaced, never
+    text that merely looks like one.
+    """
+    numbers = element_numbers(text) if numbers is None else numbers
+    if not numbers:
+        return text
+    return _HEX_ID.sub(lambda match: numbers.get(match.group(0), match.group(0)), text)
+
+
 def build_map(
     layers: Sequence[tuple[LayerSpec, PageJSON]],
     *,
@@ -237,7 +274,8 @@ def build_map(
     attribution: str = "",
     collapsed_control: bool = True,
     overlays: Sequence[Overlay] = (),
-) -> folium.Map:
+    link_assets: bool = True,
+) -> BuiltMap:
     """Build the interactive map: offline basemap, online base layers, every catalog layer, legend.
 
     Parameters
@@ -261,11 +299,14 @@ def build_map(
         Whether the layer control starts folded into its button.
     overlays
         Analysis results, drawn under the layers, always on, in the legend.
+    link_assets
+        Whether the map's page links its scripts and stylesheets itself (a whole HTML page); without,
+        whoever shows the map loads :attr:`BuiltMap.js` and :attr:`BuiltMap.css` (a component).
 
     Returns
     -------
-    folium.Map
-        A map that loads Leaflet from the package, never from a CDN.
+    BuiltMap
+        A map that loads Leaflet from the package, never from a CDN, and its layer groups by layer id.
     """
     fmap = folium.Map(
         location=[view.lat, view.lon] if view else [DEFAULT_VIEW.lat, DEFAULT_VIEW.lon],
@@ -282,18 +323,16 @@ def build_map(
         max_lat=REGION_BBOX[3],
         max_lon=REGION_BBOX[2],
     )
-    fmap.default_js = offline_js()
-    fmap.default_css = offline_css()
-    fmap.get_root().header.add_child(folium.Element(PAGE_CSS), name="corridor_atlas_css")
-    fmap.get_root().header.add_child(
-        RawHTML(f"<style>.folium-map.leaflet-container {{ background: {escape(basemap.background)}; }}</style>"),
-        name="corridor_atlas_background",
-    )
+    js, css = tuple(offline_js()), tuple(offline_css())
+    fmap.default_js = list(js) if link_assets else []
+    fmap.default_css = list(css) if link_assets else []
+    fmap.add_child(Background(basemap.background))
     fmap.add_child(MetricScale())
-    _basemap_group(basemap, basemap_parts).add_to(fmap)
-    for tile in _tile_layers():
-        tile.add_to(fmap)
+    base_layers: list[folium.map.Layer] = [_basemap_group(basemap, basemap_parts), *_tile_layers()]
+    for base in base_layers:
+        base.add_to(fmap)
     legend_entries: list[tuple[folium.FeatureGroup, str]] = []
+    groups: dict[str, str] = {}
     for overlay in overlays:
         group = folium.FeatureGroup(name=overlay.title, overlay=True, control=True, show=True)
         DataLayer(overlay.payload, style=overlay.style.leaflet(), radius=overlay.style.radius).add_to(group)
@@ -310,10 +349,12 @@ def build_map(
             attribution=attribution,
         ).add_to(group)
         group.add_to(fmap)
+        groups[spec.id] = group.get_name()
         swatch = swatch_svg(spec.style, spec.geometry)
         legend_entries.append((group, f"{swatch}<span>{escape(spec.legend)}</span>"))
     if view is None and fit is not None:
         fmap.fit_bounds([[fit[1], fit[0]], [fit[3], fit[2]]], padding=(12, 12))
-    SafeLayerControl(collapsed=collapsed_control, position="topright").add_to(fmap)
+    overlay_groups = [group for group, _ in legend_entries]
+    SafeLayerControl(base_layers, overlay_groups, collapsed=collapsed_control, position="topright").add_to(fmap)
     Legend(legend_entries, title="Legend").add_to(fmap)
-    return fmap
+    return BuiltMap(fmap, groups, js, css)

@@ -12,13 +12,14 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from geo.columns import is_missing
 from geo.crs import WEB_MERCATOR
-from layers.catalog import Catalog, CatalogError, LayerSpec
+from layers.catalog import Basemap, LayerSpec
+from layers.layer import LayerSet
 from layers.payload import PageJSON
-from layers.render import basemap_payloads, layer_payload
+from layers.render import basemap_payloads
 from layers.standalone import embed_snippet, standalone_html
 from layers.static import FORMATS, MapText, draw_map, figure_bytes
-from layers.uploads import upload_payload
 from layers.view import SnapshotError, View, view_from_bbox, view_from_center, view_from_layers
 
 __all__ = [
@@ -63,32 +64,20 @@ class SnapshotRequest:
 
 @dataclass(frozen=True)
 class SnapshotData:
-    """The loaded catalog layers (WGS84) and basemap parts a snapshot draws from.
+    """The layers a snapshot draws from (each drawn from its display copy, as on screen) and the basemap."""
 
-    Page data for HTML snapshots is serialised once per instance, so a deck's later maps reuse it.
-    """
-
-    catalog: Catalog
-    frames: Mapping[str, gpd.GeoDataFrame]
+    layers: LayerSet
+    basemap: Basemap
     basemap_frames: Mapping[str, gpd.GeoDataFrame]
-    extra_specs: Mapping[str, LayerSpec] = field(default_factory=dict)  # users' uploaded layers
 
     @cached_property
     def basemap_page_data(self) -> dict[str, PageJSON]:
         """The basemap parts as page data."""
-        return basemap_payloads(self.catalog.basemap, self.basemap_frames)
+        return basemap_payloads(self.basemap, self.basemap_frames)
 
-    @cached_property
-    def _layer_page_data(self) -> dict[str, PageJSON]:
-        return {}
-
-    def layer_page_data(self, spec: LayerSpec) -> PageJSON:
-        """A layer's page data, serialised on first use."""
-        cache = self._layer_page_data
-        if spec.id not in cache:
-            make = upload_payload if spec.id in self.extra_specs else layer_payload
-            cache[spec.id] = make(spec, self.frames[spec.id])
-        return cache[spec.id]
+    def drawn(self, layer_id: str) -> gpd.GeoDataFrame:
+        """What the snapshot draws of a layer: its display copy."""
+        return self.layers.get(layer_id).display
 
 
 @dataclass(frozen=True)
@@ -107,13 +96,10 @@ def _specs(request: SnapshotRequest, data: SnapshotData) -> list[LayerSpec]:
         raise SnapshotError("--layers", "name at least one layer")
     specs = []
     for layer_id in request.layers:
-        if layer_id in data.extra_specs:
-            specs.append(data.extra_specs[layer_id])
-            continue
         try:
-            specs.append(data.catalog.get(layer_id))
-        except CatalogError as err:
-            raise SnapshotError("--layers", str(err)) from err
+            specs.append(data.layers.get(layer_id).spec)
+        except KeyError as err:
+            raise SnapshotError("--layers", str(err.args[0])) from err
     return specs
 
 
@@ -135,9 +121,10 @@ def resolve_view(request: SnapshotRequest, data: SnapshotData) -> View:
         return view_from_bbox(request.bbox, **size)
     if request.fit:
         for layer_id in request.fit:
-            if layer_id not in data.frames:
-                raise SnapshotError("--fit", f"unknown layer id {layer_id!r}; known layers: {', '.join(data.frames)}")
-        return view_from_layers([data.frames[i] for i in request.fit], **size)
+            if layer_id not in data.layers:
+                known = ", ".join(data.layers.ids)
+                raise SnapshotError("--fit", f"unknown layer id {layer_id!r}; known layers: {known}")
+        return view_from_layers([data.drawn(i) for i in request.fit], **size)
     if request.zoom is None:
         raise SnapshotError("--zoom", "--center needs --zoom")
     lat, lon = request.center
@@ -162,7 +149,7 @@ def _features_in_view(specs: Sequence[LayerSpec], data: SnapshotData, view: View
     box = shapely.box(view.x0, view.y0, view.x1, view.y1)
     count = 0
     for spec in specs:
-        geoms = data.frames[spec.id].geometry.to_crs(WEB_MERCATOR)
+        geoms = data.drawn(spec.id).geometry.to_crs(WEB_MERCATOR)
         count += int(geoms.intersects(box).sum())
     return count
 
@@ -185,7 +172,7 @@ def caption_text(specs: Sequence[LayerSpec], view: View, places: Sequence[str]) 
 def _footnote(specs: Sequence[LayerSpec], data: SnapshotData, date: str | None) -> str:
     publishers: list[str] = []
     for spec in specs:
-        frame = data.frames[spec.id]
+        frame = data.drawn(spec.id)
         if "sources" not in frame.columns:
             publishers.append(f"{spec.title} (your data)")
             continue
@@ -206,11 +193,11 @@ def _places(specs: Sequence[LayerSpec], data: SnapshotData, view: View) -> list[
     for spec in specs:
         if not spec.label:
             continue
-        gdf = data.frames[spec.id]
+        gdf = data.drawn(spec.id)
         inside = gdf[gdf.geometry.to_crs(WEB_MERCATOR).intersects(box)]
         for _, row in inside.iterrows():
             rank = row.get(spec.label_rank) if spec.label_rank else 0
-            ranked.append((float(rank) if rank is not None and rank == rank else 0.0, str(row[spec.label])))
+            ranked.append((0.0 if is_missing(rank) else float(rank), str(row[spec.label])))
     return [name for _, name in sorted(ranked, key=lambda item: (-item[0], item[1]))]
 
 
@@ -240,15 +227,15 @@ def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
         footnote=_footnote(specs, data, request.date),
     )
     if request.format == "html":
-        layers = [(spec, data.layer_page_data(spec)) for spec in specs]
+        layers = [(spec, data.layers.get(spec.id).page_data) for spec in specs]
         parts = data.basemap_page_data
-        html = standalone_html(view, layers, basemap=data.catalog.basemap, basemap_parts=parts, text=text)
+        html = standalone_html(view, layers, basemap=data.basemap, basemap_parts=parts, text=text)
         caption = caption_text(specs, view, _places(specs, data, view))
         return Snapshot(html.encode("utf-8"), "text/html", caption, view, [s.legend for s in specs])
     drawn = draw_map(
         view,
-        [(spec, data.frames[spec.id]) for spec in specs],
-        basemap=data.catalog.basemap,
+        [(spec, data.drawn(spec.id)) for spec in specs],
+        basemap=data.basemap,
         basemap_frames=data.basemap_frames,
         text=text,
         tiles=tiles,

@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import quote
 
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 
 from layers.catalog import Basemap, LayerSpec
 from layers.payload import PageJSON, page_json
-from layers.render import build_map
+from layers.render import build_map, stable_names
 from layers.static import MapText
 from layers.view import View
 
@@ -24,18 +24,7 @@ class TitleBox(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
-            var box = L.control({position: "topleft"});
-            box.onAdd = function () {
-                var div = L.DomUtil.create("div", "ca-title");
-                var title = L.DomUtil.create("div", "ca-title-main", div);
-                title.textContent = {{ this.title }};
-                var subtitle = L.DomUtil.create("div", "ca-title-sub", div);
-                subtitle.textContent = {{ this.subtitle }};
-                return div;
-            };
-            box.addTo({{ this._parent.get_name() }});
-        })();
+        CorridorAtlas.titleBox({{ this._parent.get_name() }}, {{ this.title }}, {{ this.subtitle }});
         {% endmacro %}
         """
     )
@@ -45,25 +34,6 @@ class TitleBox(MacroElement):
         self._name = "TitleBox"
         self.title = page_json(title)
         self.subtitle = page_json(subtitle)
-
-
-_TITLE_CSS = """
-<style>
-.ca-title { background: rgba(255,255,255,.9); padding: 6px 10px; border-radius: 4px; max-width: 60vw;
-            box-shadow: 0 1px 4px rgba(0,0,0,.3); }
-.ca-title-main { font-size: 17px; font-weight: 700; }
-.ca-title-sub { font-size: 13px; color: #333; }
-.ca-title-sub:empty { display: none; }
-</style>
-"""
-
-
-def _renumber(element: Element, counter: list[int]) -> None:
-    """Give every element a sequential id, so the same map always renders the same bytes."""
-    counter[0] += 1
-    element._id = f"{counter[0]:08x}"
-    for child in list(element._children.values()):
-        _renumber(child, counter)
 
 
 def standalone_html(
@@ -95,15 +65,13 @@ def standalone_html(
         view=None,
         fit=view.lonlat_bounds,
         attribution=text.attribution,
-    )
+    ).map
     fmap.options["zoomSnap"] = 0  # open exactly on the extent, not on a rounded zoom
     root = fmap.get_root()
     root.title = escape(text.title or "Corridor Atlas map")
-    root.header.add_child(Element(_TITLE_CSS), name="corridor_atlas_title_css")
     if text.title or text.subtitle:
         TitleBox(text.title, text.subtitle).add_to(fmap)
-    _renumber(root, [0])
-    return root.render()
+    return stable_names(root.render())
 
 
 def embed_snippet(file_name: str, *, title: str, width_px: int, height_px: int) -> str:

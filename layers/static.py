@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
@@ -21,6 +22,7 @@ from matplotlib.patches import Patch
 from matplotlib.path import Path
 from matplotlib.transforms import Bbox
 
+from geo.columns import is_missing
 from geo.crs import GEOD, WEB_MERCATOR, from_mercator, to_mercator
 from layers.catalog import Basemap, LayerSpec
 from layers.labels import LabelCandidate, place_labels
@@ -253,11 +255,28 @@ def _draw_north_arrow(fig: Figure) -> Any:
 
 #: Control characters (but newline): no font has a glyph for them, so they are left out of drawn text.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+#: What stands for a character the drawing font has no glyph for (it has this one).
+_NO_GLYPH = "\u25a1"
+
+
+@lru_cache(maxsize=1)
+def _glyphs() -> frozenset[int]:
+    """The characters the drawing font (DejaVu Sans) has glyphs for."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(font_manager.findfont(_RC["font.family"])).get_charmap())
+
+
+def drawable_text(text: str) -> str:
+    """Text as the images can draw it: control characters left out, a character without a glyph shown as □."""
+    glyphs = _glyphs()
+    return "".join(c if ord(c) in glyphs or c == "\n" else _NO_GLYPH for c in _CONTROL.sub("", text))
 
 
 def _drawable(text: MapText) -> MapText:
-    """The words without control characters (a title from the command line, a source from a user's file)."""
-    return MapText(*(_CONTROL.sub("", part) for part in (text.title, text.subtitle, text.attribution, text.footnote)))
+    """The words as the images can draw them (a title from the command line, a source from a user's file)."""
+    return MapText(*(drawable_text(part) for part in (text.title, text.subtitle, text.attribution, text.footnote)))
 
 
 def _draw_text(fig: Figure, ax: Any, text: MapText) -> tuple[list[Any], list[Any]]:
@@ -322,18 +341,11 @@ def _label_candidates(spec: LayerSpec, gdf: gpd.GeoDataFrame, view: View) -> lis
         if not (view.x0 <= x <= view.x1 and view.y0 <= y <= view.y1):
             continue
         rank_value = row.get(spec.label_rank) if spec.label_rank else None
-        rank = float(rank_value) if rank_value is not None and not _is_na(rank_value) else 0.0
+        rank = 0.0 if is_missing(rank_value) else float(rank_value)
         if spec.label_rank and rank < spec.label_rank_min and view.zoom < DETAIL_LABEL_ZOOM - 1:
             continue
-        out.append(LabelCandidate(text=str(row[spec.label]), x=x, y=y, rank=rank))
+        out.append(LabelCandidate(text=drawable_text(str(row[spec.label])), x=x, y=y, rank=rank))
     return out
-
-
-def _is_na(value: Any) -> bool:
-    try:
-        return bool(value != value)  # NaN / pd.NA safe check
-    except TypeError:
-        return True
 
 
 def draw_map(
@@ -380,11 +392,10 @@ def draw_map(
             b = tiles.bounds
             ax.imshow(tiles.pixels, extent=(b[0], b[2], b[1], b[3]), interpolation="bilinear", zorder=0)
         else:
-            geometry = {"sea": "polygon", "countries": "polygon", "lakes": "polygon"}
             for i, part in enumerate(basemap.parts):
                 if part.id in basemap_frames:
-                    kind = geometry.get(part.id, "line")
-                    _draw_geoms(ax, _in_view(basemap_frames[part.id], view), part.style, kind, zorder=1 + i * 0.1)
+                    geoms = _in_view(basemap_frames[part.id], view)
+                    _draw_geoms(ax, geoms, part.style, part.geometry, zorder=1 + i * 0.1)
         shown: list[LayerSpec] = []
         for i, (spec, gdf) in enumerate(layers):
             zorder = (20 if spec.geometry == "point" else 10) + i * 0.1
@@ -397,7 +408,7 @@ def draw_map(
         bottom = max([t.get_window_extent(renderer).y1 / fig.bbox.height for t in bottom_texts] or [0.0])
         legend = ax.legend(
             [_legend_handle(spec) for spec in shown],
-            [spec.legend for spec in shown],
+            [drawable_text(spec.legend) for spec in shown],
             title="Legend",
             loc="lower left",
             bbox_to_anchor=(0.008, bottom + 0.012),

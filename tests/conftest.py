@@ -143,3 +143,25 @@ def app_url(tmp_path_factory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+# --- layers as the app holds them ------------------------------------------------------------------
+
+
+def as_upload(upload_id: str, title: str, ingested: Any, colour_index: int = 0) -> Any:
+    """An ingested file as the app keeps it in a session: a layer like any catalog layer."""
+    from layers.uploads import upload_layer
+
+    return upload_layer(upload_id, title, ingested, colour_index)
+
+
+def snapshot_data(*extra: Any, catalog: Any = None) -> Any:
+    """What the Export tab hands the snapshot: the catalog's layers (and ``extra`` layers), and the basemap."""
+    from layers.catalog import default_catalog
+    from layers.layer import LayerSet
+    from layers.load import catalog_layers, load_basemap_part
+    from layers.snapshot import SnapshotData
+
+    cat = catalog or default_catalog()
+    basemap_frames = {part.id: load_basemap_part(part) for part in cat.basemap.parts}
+    return SnapshotData(catalog_layers(cat) + LayerSet(tuple(extra)), cat.basemap, basemap_frames)

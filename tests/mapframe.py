@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+MAP_IFRAME = "iframe[title='app.mapview.corridor_atlas_map']"
 
 
 def drawn(frame) -> int:

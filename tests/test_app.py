@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from layers.catalog import CATALOG_PATH, DATA_DIR, default_catalog
 from layers.load import load_layer
-from tests.conftest import feature, line
+from tests.conftest import as_upload, feature, line
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -235,7 +235,7 @@ def _uploaded(at: AppTest) -> AppTest:
         ],
     }
     layer = ingest("depots.geojson", json.dumps(depots).encode())
-    at.session_state["uploads"] = {"up_test": ("depots.geojson", layer)}
+    at.session_state["uploads"] = {"up_test": as_upload("up_test", "depots.geojson", layer)}
     at.session_state["layer_up_test"] = True
     return at
 
@@ -274,14 +274,12 @@ def test_app__only_the_open_tab_runs_and_tab_widgets_keep_their_values():
 @pytest.fixture
 def map_calls(monkeypatch):
     """Record the map component's arguments and every map build, and pass both through."""
-    import streamlit_folium
-
     import app.mapview
     import layers.render
 
     calls: list[dict] = []
     builds: list[tuple[tuple, dict]] = []
-    component, build = streamlit_folium._component_func, layers.render.build_map
+    component, build = app.mapview._map_component, layers.render.build_map
 
     def recording_component(**kwargs):
         calls.append(kwargs)
@@ -291,7 +289,7 @@ def map_calls(monkeypatch):
         builds.append((args, kwargs))
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(streamlit_folium, "_component_func", recording_component)
+    monkeypatch.setattr(app.mapview, "_map_component", recording_component)
     monkeypatch.setattr(layers.render, "build_map", recording_build)
     monkeypatch.setattr(app.mapview, "build_map", recording_build)  # the app's own reference to it
     return calls, builds
@@ -300,7 +298,16 @@ def map_calls(monkeypatch):
 MAP_RETURNS = ["last_active_drawing", "center", "zoom", "bounds"]
 
 
-def test_app__map_arguments_are_those_st_folium_sends_for_the_same_map(map_calls, monkeypatch):
+def _calls_in(script: str) -> list[str]:
+    """The page script's layer calls (their data included), names of folium elements left out."""
+    return sorted(
+        re.sub(r"_(?:[0-9a-f]{32}|div(?:_\d+)*)\b", "", c)  # folium's random ids, streamlit-folium's renaming
+        for c in re.findall(r"CorridorAtlas\.\w+\(.*", script)
+    )
+
+
+def test_app__map_arguments_draw_the_map_st_folium_would_draw(map_calls, monkeypatch):
+    """The app's own component gets what st_folium sends for the same map, the page made once instead of thrice."""
     import streamlit_folium
 
     import layers.render
@@ -311,15 +318,17 @@ def test_app__map_arguments_are_those_st_folium_sends_for_the_same_map(map_calls
     ours = calls.pop()
     args, kwargs = builds[0]
     monkeypatch.setattr(streamlit_folium, "_component_func", lambda **kw: calls.append(kw))
-    fmap = layers.render.build_map(*args, **kwargs)
-    streamlit_folium.st_folium(fmap, key="map", height=620, use_container_width=True, returned_objects=MAP_RETURNS)
+    built = layers.render.build_map(*args, **kwargs)
+    streamlit_folium.st_folium(built.map, key="map", height=620, use_container_width=True, returned_objects=MAP_RETURNS)
     theirs = calls.pop()
-    assert ours.keys() == theirs.keys()
-    for name in ours.keys() - {"on_change", "layer_control", "js_links", "css_links"}:
+    assert ours.keys() == theirs.keys() - {"id"}
+    for name in ours.keys() - {"on_change", "layer_control", "js_links", "css_links", "script", "key", "header"}:
         assert ours[name] == theirs[name], name
+    assert _calls_in(ours["script"]) == _calls_in(theirs["script"])  # every layer, legend and control, same data
+    assert "var map_div = L.map(" in ours["script"] and ours["header"].count("#map_div") == 1
     assert theirs["layer_control"] is None and "window.map" in ours["layer_control"]
-    for name in ("js_links", "css_links"):  # the same files, published by URL instead of inlined
-        assert [_published(link) for link in ours[name]] == [_inlined(link) for link in theirs[name]]
+    for name in ("js_links", "css_links"):  # the package's files, published by URL
+        assert [_published(link) for link in ours[name]] == [_inlined(uri) for _, uri in getattr(built, name[:-6])]
 
 
 def _published(link: str) -> bytes:

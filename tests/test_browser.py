@@ -41,7 +41,7 @@ def _expected_paths(layer_ids) -> int:
 def offline_page(tmp_path_factory) -> Path:
     layers = [(spec, layer_payload(spec, load_layer(spec))) for spec in CATALOG.layers]
     frames = {part.id: load_basemap_part(part) for part in CATALOG.basemap.parts}
-    fmap = build_map(layers, basemap=CATALOG.basemap, basemap_parts=basemap_payloads(CATALOG.basemap, frames))
+    fmap = build_map(layers, basemap=CATALOG.basemap, basemap_parts=basemap_payloads(CATALOG.basemap, frames)).map
     path = tmp_path_factory.mktemp("page") / "map.html"
     fmap.save(str(path))
     return path
@@ -137,13 +137,10 @@ def test_app__shared_link_reopens_the_same_layers(page, app_url):
 
 
 def test_html_snapshot__draws_its_features_offline_with_title_and_legend(page, tmp_path):
-    from layers.snapshot import SnapshotData, SnapshotRequest, write_snapshot
+    from layers.snapshot import SnapshotRequest, write_snapshot
+    from tests.conftest import snapshot_data
 
-    data = SnapshotData(
-        catalog=CATALOG,
-        frames={spec.id: load_layer(spec) for spec in CATALOG.layers},
-        basemap_frames={part.id: load_basemap_part(part) for part in CATALOG.basemap.parts},
-    )
+    data = snapshot_data()
     chosen = ("gas_pipelines", "rail_corridors", "khorgos")
     request = SnapshotRequest(
         layers=chosen, format="html", fit=chosen, title="Gas and rail", subtitle="<i>not markup</i>"
@@ -177,11 +174,11 @@ def _watch(page) -> tuple[list[str], list[str]]:
 
 def test_hostile_layer__nothing_executes_in_popups_tooltips_or_legend(page, tmp_path):
     from geo.ingest import ingest
-    from layers.uploads import upload_payload, upload_spec
+    from layers.uploads import upload_layer
 
     layer = ingest(HOSTILE.name, HOSTILE.read_bytes())
-    spec = upload_spec("upload_1_hostile", "<img src=x onerror=alert('title')>{{ 7*7 }}", "point", 0)
-    fmap = build_map([(spec, upload_payload(spec, layer.display))], basemap=CATALOG.basemap, basemap_parts={})
+    upload = upload_layer("upload_1_hostile", "<img src=x onerror=alert('title')>{{ 7*7 }}", layer, 0)
+    fmap = build_map([(upload.spec, upload.page_data)], basemap=CATALOG.basemap, basemap_parts={}).map
     path = tmp_path / "hostile.html"
     fmap.save(str(path))
     dialogs, errors = _watch(page)

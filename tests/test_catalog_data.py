@@ -39,7 +39,9 @@ def test_catalog_layer__loads_validates_and_renders(layer_id):
     spec = CATALOG.get(layer_id)
     gdf = load_layer(spec)
     assert len(gdf) > 0
-    html = build_map([(spec, layer_payload(spec, gdf))], basemap=CATALOG.basemap, basemap_parts={}).get_root().render()
+    html = (
+        build_map([(spec, layer_payload(spec, gdf))], basemap=CATALOG.basemap, basemap_parts={}).map.get_root().render()
+    )
     assert spec.style.colour in html
     assert spec.title in html
 

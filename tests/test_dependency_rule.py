@@ -47,3 +47,30 @@ def test_modules__stay_small(package):
     for path in (ROOT / package).glob("*.py"):
         code = [line for line in path.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
         assert len(code) < 400, f"{path.name} has {len(code)} lines of code; split it by role"
+
+
+def _project_sources() -> dict[str, str]:
+    packages = [ROOT / package for package in ("geo", "layers", "app")]
+    files = [ROOT / "streamlit_app.py", *(path for package in packages for path in package.glob("*.py"))]
+    return {str(path.relative_to(ROOT)): path.read_text() for path in files}
+
+
+def test_session_state__is_read_and_written_only_through_app_state():
+    users = [name for name, text in _project_sources().items() if "st.session_state" in text]
+    assert users == ["app/state.py"], users
+
+
+def test_no_module_reaches_into_folium_or_streamlit_folium_internals():
+    """Maps come back from build_map as a public structure; the component is declared by the app itself."""
+    for name, text in _project_sources().items():
+        assert "._children" not in text and "streamlit_folium._" not in text, name
+        assert "import streamlit_folium" not in text, name
+
+
+def test_browser_code__lives_in_the_page_script_and_the_stylesheet():
+    """Python only calls the page script's functions; functions, listeners and style rules live in layers/js and css."""
+    for name, text in _project_sources().items():
+        assert "function (" not in text and "function(" not in text, name
+        assert "<style>" not in text.replace("<style>{", ""), name
+    assert (ROOT / "layers" / "js" / "corridor_atlas.js").is_file()
+    assert (ROOT / "layers" / "css" / "corridor_atlas.css").is_file()

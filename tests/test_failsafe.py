@@ -59,9 +59,15 @@ def test_app__a_failing_part_shows_one_line_and_the_rest_of_the_page_works(monke
 
 
 def test_app__an_upload_whose_page_data_fails_is_left_off_the_map_but_stays_listed(monkeypatch):
+    import layers.layer
     from tests.test_app import _uploaded
 
-    monkeypatch.setattr("app.main.upload_page_data", _boom)
+    made = layers.layer.layer_payload
+
+    def failing_for_uploads(spec, gdf):
+        return _boom() if spec.group == "Your layers" else made(spec, gdf)
+
+    monkeypatch.setattr(layers.layer, "layer_payload", failing_for_uploads)
     at = _uploaded(AppTest.from_file(APP, default_timeout=60)).run()
     assert not at.exception
     assert any(e.value.replace("\\", "").startswith("Your layer depots.geojson failed") for e in at.error)

@@ -39,7 +39,8 @@ from geo.summary import feature_table, figures_table
 from layers.catalog import CATALOG_PATH, DATA_DIR, default_catalog, load_catalog
 from layers.load import load_basemap_part, load_layer
 from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot
-from layers.uploads import UPLOAD_GROUP, upload_payload, upload_spec
+from layers.uploads import UPLOAD_GROUP
+from tests.conftest import as_upload, snapshot_data
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -404,6 +405,11 @@ def _ingest_or_refuse(name: str, content: bytes) -> Ingested | None:
         return None
 
 
+def _ingested(layer) -> Ingested:
+    """The ingested file back from the layer the app made of it (its id is the file's digest)."""
+    return Ingested(layer.title, layer.frame, layer.display, list(layer.notices), digest=layer.key.removeprefix("up_"))
+
+
 def _upload_id(layer: Ingested) -> str:
     return f"up_{layer.digest[:16]}"  # as app/uploads.py names it
 
@@ -419,16 +425,9 @@ def basemap_frames() -> dict[str, gpd.GeoDataFrame]:
 
 
 def _snapshot_data(layer: Ingested, catalog_frames, basemap_frames) -> tuple[str, SnapshotData]:
-    """Snapshot data as the Export tab builds it: catalog frames plus the upload's display copy."""
+    """Snapshot data as the Export tab builds it: the catalog's layers plus the upload."""
     uid = _upload_id(layer)
-    spec = upload_spec(uid, layer.name, layer.geometry_kind, 0)
-    data = SnapshotData(
-        catalog=CATALOG,
-        extra_specs={uid: spec},
-        frames={**catalog_frames, uid: layer.display},
-        basemap_frames=basemap_frames,
-    )
-    return uid, data
+    return uid, snapshot_data(as_upload(uid, layer.name, layer))
 
 
 def _every_export(layer: Ingested, catalog_frames, basemap_frames) -> None:
@@ -453,7 +452,7 @@ def _panel_tables(layer: Ingested, catalog_frames) -> None:
     frames = {**catalog_frames, uid: layer.frame}
     named = layer.frame.assign(name=layer.frame[label_column(layer.frame)])  # search_features needs a name column
     steps: dict[str, Callable[[], object]] = {
-        "page data": lambda: upload_payload(upload_spec(uid, layer.name, layer.geometry_kind, 0), layer.display),
+        "page data": lambda: as_upload(uid, layer.name, layer).page_data,
         "feature table": lambda: feature_table({layer.name: layer.frame, "Cities": catalog_frames["cities"]}),
         "figures table": lambda: figures_table({uid: layer.frame}, {uid: UPLOAD_GROUP}),
         "places": lambda: combine_points(frames, ("cities", "khorgos", uid)),
@@ -516,7 +515,7 @@ def _app_with(name: str, layer: Ingested, query: dict[str, str] | None = None) -
     """The app with an uploaded layer in the session, as tests/test_app.py injects one."""
     uid = _upload_id(layer)
     at = _app(query)
-    at.session_state["uploads"] = {uid: (name, layer)}
+    at.session_state["uploads"] = {uid: as_upload(uid, name, layer)}
     at.session_state[f"layer_{uid}"] = True
     return at, uid
 
@@ -584,7 +583,7 @@ def _built_in_ids() -> frozenset[str]:
 
 
 def _details_step(at: AppTest, uid: str, layer: Ingested) -> None:
-    title = at.session_state["uploads"][uid][0]
+    title = at.session_state["uploads"][uid].title
     for feature_id in list(layer.frame.index[:3]):
         at.session_state["feature"] = str(feature_id)
         at.run()
@@ -662,8 +661,8 @@ def test_odd_file__taken_by_the_app__every_tab_and_the_details_open_or_one_messa
         _assert_user_message(name, CorridorAtlasError(errors[0]))
         return
     assert errors == []
-    ((_, (title, layer)),) = uploads.items()
-    _every_tab(title, layer)
+    ((_, taken),) = uploads.items()
+    _every_tab(taken.title, _ingested(taken))
 
 
 # --- what users are told -------------------------------------------------------------------------
@@ -788,7 +787,8 @@ def test_duplicate_ids__are_renamed_to_ids_no_feature_has_and_each_shows_its_own
 
 def test_upload_with_a_built_in_feature_id__both_places_can_be_routed_from(tmp_path):
     name, content = _build("id_of_a_built_in_feature", tmp_path)
-    ((_, (_, layer)),) = _taken(name, content)[0].items()
+    ((_, taken),) = _taken(name, content)[0].items()
+    layer = _ingested(taken)
     assert any(n.field == "id" and "renamed khorgos-gateway~up" in n.message for n in layer.notices)
     at, uid = _app_with(name, layer)
     at.run()
@@ -856,19 +856,19 @@ def _assert_not_evaluated(html: str) -> None:
 
 @pytest.mark.parametrize("background", BACKGROUNDS)
 def test_catalog_background__is_refused_or_shown_as_text_in_the_app(background, tmp_path, monkeypatch):
-    import streamlit_folium
+    import app.mapview
 
     catalog = _catalog_with_background(tmp_path, background)
     monkeypatch.setenv("CORRIDOR_ATLAS_CATALOG", str(catalog))
     monkeypatch.setenv("CORRIDOR_ATLAS_DATA", str(DATA_DIR))
     calls: list[dict] = []
-    component = streamlit_folium._component_func
+    component = app.mapview._map_component
 
     def recording(**kwargs):
         calls.append(kwargs)
         return component(**kwargs)
 
-    monkeypatch.setattr(streamlit_folium, "_component_func", recording)
+    monkeypatch.setattr(app.mapview, "_map_component", recording)
     at = _app().run()
     _no_traceback(at, "first run")
     refused = [e.value for e in at.error if "background" in e.value]
@@ -887,7 +887,7 @@ def test_catalog_background__is_refused_or_exported_as_text(background, tmp_path
     except CorridorAtlasError as err:
         assert "background" in str(err), str(err)
         return
-    data = SnapshotData(catalog=catalog, frames=catalog_frames, basemap_frames=basemap_frames)
+    data = snapshot_data(catalog=catalog)
     for fmt in ALL_FORMATS:
         request = SnapshotRequest(layers=("cities",), format=fmt, bbox=(70, 40, 85, 50), width_px=640, height_px=360)
         try:

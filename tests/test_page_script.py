@@ -59,7 +59,9 @@ def test_page_script__decodes_each_geometry_kind_to_the_grid_rounded_coordinates
     geoms = KINDS[kind]
     gdf = gpd.GeoDataFrame(geometry=geoms, crs=4326)
     _script_page(page, tmp_path)
-    decoded = page.evaluate("data => CorridorAtlas.geometries(data.geometry)", _as_json(layer_data(gdf, {})))
+    decoded = page.evaluate(
+        "data => CorridorAtlas.geometries(data.geometry)", _as_json(layer_data(gdf, text_content(len(gdf))))
+    )
     expected = [shapely.geometry.mapping(shapely.set_precision(g, 1e-5, mode="pointwise")) for g in geoms]
     assert len(decoded) == len(expected)
     for got, want in zip(decoded, expected, strict=True):
@@ -75,7 +77,7 @@ def test_page_script__decodes_each_geometry_kind_to_the_grid_rounded_coordinates
 def test_page_script__popups_and_tooltips_show_values_as_text(page, tmp_path):
     spec = _spec("point", tooltip=("name", "status"), popup=("name", "operator"))
     gdf = _points([(75.0, 45.0)], name=HOSTILE_NAME, operator="</table><script>alert(2)</script>", status="built")
-    html = build_map([(spec, layer_payload(spec, gdf))], basemap=EMPTY_BASEMAP, basemap_parts={})
+    html = build_map([(spec, layer_payload(spec, gdf))], basemap=EMPTY_BASEMAP, basemap_parts={}).map
     dialogs = _open(page, tmp_path, html.get_root().render())
     marker = page.locator("path.leaflet-interactive").first
     marker.hover()
@@ -95,7 +97,7 @@ def test_dense_points__cluster_on_one_canvas_and_open_popups_one_by_one(page, tm
     names = [f"Depot {i}" for i in range(len(crowd))] + [HOSTILE_NAME]
     spec = _spec("point", tooltip=("name",), popup=("name",))
     gdf = _points(xy, name=names)
-    html = build_map([(spec, layer_payload(spec, gdf))], basemap=EMPTY_BASEMAP, basemap_parts={})
+    html = build_map([(spec, layer_payload(spec, gdf))], basemap=EMPTY_BASEMAP, basemap_parts={}).map
     dialogs = _open(page, tmp_path, html.get_root().render())
     assert page.locator("canvas.ca-dense").count() == 1
     assert page.locator("path.leaflet-interactive").count() == 0  # no element per point
@@ -142,7 +144,7 @@ def test_remote_layer__parts_of_one_file_draw_in_order_under_the_layers_and_miss
     spec = _spec("point", tooltip=("name",))
     html = build_map(
         [(spec, layer_payload(spec, _points([(88.0, 40.0)], name="Probe")))], basemap=basemap, basemap_parts=urls
-    )
+    ).map
     (tmp_path / "map.html").write_text(html.get_root().render(), encoding="utf-8")
     errors: list[str] = []
     requests: list[str] = []

@@ -68,7 +68,7 @@ def hostile_layer() -> gpd.GeoDataFrame:
 
 def _render(layers, **kwargs) -> str:
     """The page's HTML with the (base64) data URIs of the bundled Leaflet cut out."""
-    html = build_map(layers, basemap=EMPTY_BASEMAP, basemap_parts={}, **kwargs).get_root().render()
+    html = build_map(layers, basemap=EMPTY_BASEMAP, basemap_parts={}, **kwargs).map.get_root().render()
     return re.sub(r'"data:[^"]+"', '"data:…"', html)
 
 
@@ -115,13 +115,12 @@ def test_map__layer_titles_are_escaped_in_the_layer_control(hostile_layer):
     )
 
 
-def test_map__streamlit_folium_path_does_not_evaluate_templates(hostile_layer):
-    from streamlit_folium import _get_map_string
+def test_map__the_apps_component_page_does_not_evaluate_templates(hostile_layer):
+    from app.mapview import component_page
 
     spec = _spec()
-    fmap = build_map([(spec, layer_payload(spec, hostile_layer))], basemap=EMPTY_BASEMAP, basemap_parts={})
-    fmap.get_root().render()
-    script = _get_map_string(fmap)
+    built = build_map([(spec, layer_payload(spec, hostile_layer))], basemap=EMPTY_BASEMAP, basemap_parts={})
+    script = component_page(built).script
     assert str(Path.cwd()) not in script
     for payload in _payloads(script):
         assert payload["values"]["name"] == HOSTILE
@@ -148,7 +147,7 @@ def test_map__catalog_layers_legend_and_visibility():
     from layers.load import load_layer
 
     layers = [(spec, layer_payload(spec, load_layer(spec))) for spec in catalog.layers]
-    fmap = build_map(layers, basemap=EMPTY_BASEMAP, basemap_parts={}, visible={"oil_pipelines"})
+    fmap = build_map(layers, basemap=EMPTY_BASEMAP, basemap_parts={}, visible={"oil_pipelines"}).map
     html = fmap.get_root().render()
     for spec in catalog.layers:
         assert json.dumps(spec.title, ensure_ascii=False) in html

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.data import network_lines, rail_network
+from app.results import network_lines, rail_network
 from geo.network import shortest_route
 from layers.catalog import CatalogError, load_catalog
+from layers.load import catalog_layers
 from tests.conftest import feature, line, point
 
 LAYER = """
@@ -35,12 +36,11 @@ def test_a_second_rail_layer_with_the_network_role_is_routable(tmp_path, write_l
     write_layer([feature("east", line((1, 0), (2, 0)), kind="rail line")], name="new.geojson")
     write_layer([feature("road", line((0, 0), (2, 0)), kind="road")], name="road.geojson")
     cat = _catalog(tmp_path, ("old", "line", '["network"]'), ("new", "line", '["network"]'), ("road", "line", "[]"))
-    rail_network.clear()
-    network_lines.clear()
-    network = rail_network(str(cat), str(tmp_path))
+    layers = catalog_layers(load_catalog(cat, data_dir=tmp_path))
+    network = rail_network(layers)
     route = shortest_route(network, ("A", 0.0, 0.0), ("B", 2.0, 0.0))
     assert route.line_ids == ("west", "east")  # the new layer routes; the road, without the role, does not
-    assert set(network_lines(str(cat), str(tmp_path)).index) == {"west", "east"}
+    assert set(network_lines(layers).index) == {"west", "east"}
 
 
 @pytest.mark.parametrize(
@@ -62,6 +62,9 @@ def test_project_catalog__facility_layers_are_point_layers_and_rail_is_the_netwo
 
     cat = default_catalog()
     assert [spec.id for spec in cat.with_role("network")] == ["rail_corridors"]
+    assert [spec.id for spec in cat.with_role("pipeline")] == ["oil_pipelines", "gas_pipelines"]
+    assert [part.id for part in cat.basemap.parts if part.geometry == "polygon"] == ["sea", "countries", "lakes"]
+    assert cat.basemap.with_role("countries").id == "countries"
     facilities = cat.with_role("facility")
     assert {"khorgos", "lianyungang", "almaty_plant", "crossings", "ports", "projects"} <= {s.id for s in facilities}
     assert all(spec.geometry == "point" for spec in facilities)
@@ -72,5 +75,5 @@ def test_no_network_layer_is_a_clear_error(tmp_path, write_layer):
 
     write_layer([feature("p", point(0, 0))], name="pts.geojson")
     cat = _catalog(tmp_path, ("pts", "point", '["facility"]'))
-    with pytest.raises(CorridorAtlasError, match="no layer the network role"):
-        network_lines(str(cat), str(tmp_path))
+    with pytest.raises(CorridorAtlasError, match="no layer has the network role"):
+        network_lines(catalog_layers(load_catalog(cat, data_dir=tmp_path)))

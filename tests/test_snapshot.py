@@ -19,11 +19,11 @@ from PIL import Image
 from geo.crs import GEOD, from_mercator, to_mercator
 from layers.catalog import default_catalog
 from layers.cli import main
-from layers.load import load_basemap_part, load_layer
 from layers.snapshot import SnapshotData, SnapshotRequest, make_snapshot, write_snapshot
 from layers.static import MapText, draw_map, figure_bytes
 from layers.tiles import fetch_tiles
 from layers.view import SnapshotError, view_from_bbox, view_from_center
+from tests.conftest import as_upload, snapshot_data
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = default_catalog()
@@ -31,11 +31,7 @@ CATALOG = default_catalog()
 
 @pytest.fixture(scope="module")
 def data() -> SnapshotData:
-    return SnapshotData(
-        catalog=CATALOG,
-        frames={spec.id: load_layer(spec) for spec in CATALOG.layers},
-        basemap_frames={part.id: load_basemap_part(part) for part in CATALOG.basemap.parts},
-    )
+    return snapshot_data()
 
 
 def _hex_rgb(colour: str) -> np.ndarray:
@@ -54,7 +50,7 @@ def test_png__a_known_pipeline_vertex_has_the_layer_colour(data):
     snapshot = make_snapshot(request, data)
     image = np.asarray(Image.open(io.BytesIO(snapshot.content)).convert("RGB")).astype(int)
     assert image.shape == (800, 1200, 3)
-    line = data.frames["oil_pipelines"].loc["oil-atasu-alashankou"].geometry
+    line = data.drawn("oil_pipelines").loc["oil-atasu-alashankou"].geometry
     lon, lat = line.interpolate(0.8, normalized=True).coords[0]
     col, row = _pixel_of(snapshot.view, lon, lat)
     patch = image[row - 3 : row + 4, col - 3 : col + 4].reshape(-1, 3)
@@ -66,7 +62,7 @@ def test_png__a_known_pipeline_vertex_has_the_layer_colour(data):
 
 def test_legend__lists_exactly_the_visible_layers_with_features_in_view(data):
     view = view_from_bbox((66.0, 39.0, 84.0, 49.0), width_px=1200, height_px=800)
-    layers = [(CATALOG.get(i), data.frames[i]) for i in ("oil_pipelines", "lianyungang", "cities")]
+    layers = [(CATALOG.get(i), data.drawn(i)) for i in ("oil_pipelines", "lianyungang", "cities")]
     drawn = draw_map(view, layers, basemap=CATALOG.basemap, basemap_frames=data.basemap_frames)
     assert drawn.legend == ["Oil pipeline", "City"]  # Lianyungang lies outside this view
     svg = figure_bytes(drawn, "svg").decode()
@@ -77,7 +73,7 @@ def test_legend__lists_exactly_the_visible_layers_with_features_in_view(data):
 @pytest.mark.parametrize(("lat", "zoom"), [(30.0, 5), (44.0, 7), (52.0, 4)])
 def test_scale_bar__states_the_true_ground_length_within_two_percent(data, lat, zoom):
     view = view_from_center(lat, 80.0, zoom, width_px=1400, height_px=900)
-    drawn = draw_map(view, [(CATALOG.get("cities"), data.frames["cities"])], basemap=CATALOG.basemap, basemap_frames={})
+    drawn = draw_map(view, [(CATALOG.get("cities"), data.drawn("cities"))], basemap=CATALOG.basemap, basemap_frames={})
     bar = drawn.scale_bar
     (lon0, lon1), (lat0, lat1) = from_mercator().transform([bar.x0, bar.x1], [bar.y, bar.y])
     _, _, ground_m = GEOD.inv(lon0, lat0, lon1, lat1)
@@ -89,7 +85,7 @@ def test_labels__never_overlap_and_prefer_larger_cities(data):
     view = view_from_bbox((60.0, 36.0, 90.0, 52.0), width_px=1000, height_px=600)
     drawn = draw_map(
         view,
-        [(CATALOG.get("cities"), data.frames["cities"])],
+        [(CATALOG.get("cities"), data.drawn("cities"))],
         basemap=CATALOG.basemap,
         basemap_frames={},
         text=MapText(title="A title that takes room"),
@@ -306,7 +302,7 @@ def test_static__titles_and_names_with_markup_or_dollars_are_plain_text(data):
     view = view_from_bbox((66.0, 39.0, 84.0, 49.0), width_px=800, height_px=500)
     title = "Cost $\\nosuchcommand{x}$ <b>{{ 7*7 }}</b>"
     text = MapText(title=title, subtitle="50% & more", footnote="$unbalanced")
-    drawn = draw_map(view, [(CATALOG.get("oil_pipelines"), data.frames["oil_pipelines"])],
+    drawn = draw_map(view, [(CATALOG.get("oil_pipelines"), data.drawn("oil_pipelines"))],
                      basemap=CATALOG.basemap, basemap_frames={}, text=text)  # fmt: skip
     assert figure_bytes(drawn, "png").startswith(b"\x89PNG")  # mathtext would fail to parse this title
     svg = figure_bytes(drawn, "svg").decode()
@@ -315,7 +311,6 @@ def test_static__titles_and_names_with_markup_or_dollars_are_plain_text(data):
 
 def test_snapshot__includes_an_uploaded_layer(data):
     from geo.ingest import ingest
-    from layers.uploads import upload_spec
 
     content = json.dumps(
         {
@@ -330,13 +325,9 @@ def test_snapshot__includes_an_uploaded_layer(data):
         }
     ).encode()
     layer = ingest("yards.geojson", content)
-    spec = upload_spec("up_yards", "yards.geojson", layer.geometry_kind, 0)
-    with_upload = SnapshotData(
-        catalog=CATALOG,
-        frames={**data.frames, spec.id: layer.display},
-        basemap_frames=data.basemap_frames,
-        extra_specs={spec.id: spec},
-    )
+    upload = as_upload("up_yards", "yards.geojson", layer)
+    spec = upload.spec
+    with_upload = snapshot_data(upload)
     request = SnapshotRequest(layers=("khorgos", spec.id), fit=(spec.id, "khorgos"), width_px=800, height_px=500)
     snapshot = make_snapshot(request, with_upload)
     assert snapshot.legend == ["Khorgos facilities", "yards.geojson"]

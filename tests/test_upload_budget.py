@@ -361,14 +361,14 @@ def _upload(at: AppTest, *files: FakeUpload) -> AppTest:
 def test_session__same_name_other_content__distinct_titles(warm, session):
     _upload(session, FakeUpload("f1", "roads.geojson", _points("a")))
     _upload(session, FakeUpload("f2", "roads.geojson", _points("b", lon=81)))
-    titles = [title for title, _ in session.session_state["uploads"].values()]
+    titles = [layer.title for layer in session.session_state["uploads"].values()]
     assert titles == ["roads.geojson", "roads.geojson (2)"]
 
 
 def test_session__ids_of_catalog_and_other_uploads__renamed_and_the_route_still_works(warm, session):
     _upload(session, FakeUpload("f1", "depots.geojson", _points("khorgos-gateway", "depot")))
     _upload(session, FakeUpload("f2", "more.geojson", _points("depot", "city-almaty", lon=81)))
-    (_, first), (_, second) = session.session_state["uploads"].values()
+    first, second = session.session_state["uploads"].values()
     assert list(first.frame.index) == ["khorgos-gateway~up1", "depot"] == list(first.display.index)
     assert list(second.frame.index) == ["depot~up2", "city-almaty~up2"] == list(second.display.index)
     assert any("renamed khorgos-gateway~up1" in str(n) for n in first.notices)
@@ -388,7 +388,7 @@ def test_session__total_size_capped__refused_with_what_is_loaded(warm, session, 
     first, second = _points("a"), _points("b", "c", lon=81)
     monkeypatch.setenv("CORRIDOR_ATLAS_SESSION_UPLOAD_MB", str((len(first) + len(second) - 1) / 1024 / 1024))
     _upload(session, FakeUpload("f1", "a.geojson", first), FakeUpload("f2", "b.geojson", second))
-    assert [title for title, _ in session.session_state["uploads"].values()] == ["a.geojson"]
+    assert [layer.title for layer in session.session_state["uploads"].values()] == ["a.geojson"]
     (message,) = session.session_state["upload_errors"]
     assert message.startswith("b.geojson: 0.0 MB more would take this session's uploads over ")
     assert "MB loaded in 1 layer(s)" in message
@@ -398,11 +398,9 @@ def test_session__total_size_capped__refused_with_what_is_loaded(warm, session, 
 def test_session__removing_an_upload_drops_what_the_session_made_of_it(warm, session):
     _upload(session, FakeUpload("f1", "a.geojson", _points("a")))
     (upload_id,) = session.session_state["uploads"]
-    session.session_state["upload_payloads"] = {upload_id: "{}"}
     session.session_state["upload_analyses"] = {("inputs", (upload_id,), "", ""): object()}
     session.session_state["remove"] = upload_id
     session.run()
     assert not session.exception
     assert session.session_state["uploads"] == {} and session.session_state["upload_sizes"] == {}
-    assert session.session_state["upload_payloads"] == {}
     assert "upload_analyses" not in session.session_state

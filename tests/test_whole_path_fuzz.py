@@ -44,10 +44,11 @@ from geo.places import combine_points, crossing_places, label_column
 from geo.search import search_features
 from geo.summary import feature_table, figures_table
 from layers.catalog import default_catalog
-from layers.load import load_basemap_part, load_layer
+from layers.layer import LayerSet
+from layers.load import catalog_layers, load_basemap_part, load_layer
 from layers.popup import format_value
 from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot
-from layers.uploads import UPLOAD_GROUP, upload_payload, upload_spec
+from layers.uploads import UPLOAD_GROUP, upload_layer
 from tests.test_odd_inputs import LOCAL_CRS, _app_with, _corridor_step, _details_step, _no_traceback, _open
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
@@ -252,6 +253,11 @@ def _catalog_frames() -> dict[str, gpd.GeoDataFrame]:
 
 
 @cache
+def _catalog_layers() -> LayerSet:
+    return catalog_layers(CATALOG)
+
+
+@cache
 def _basemap_frames() -> dict[str, gpd.GeoDataFrame]:
     return {part.id: load_basemap_part(part) for part in CATALOG.basemap.parts}
 
@@ -304,13 +310,8 @@ def _tables_and_analyses(layer: Ingested, uid: str) -> None:
         _step("corridor", lambda: corridor_report(lines, points, countries, 25.0, places=places))
 
 
-def _exports(layer: Ingested, uid: str, spec: Any) -> None:
-    data = SnapshotData(
-        catalog=CATALOG,
-        extra_specs={uid: spec},
-        frames={**_catalog_frames(), uid: layer.display},
-        basemap_frames=_basemap_frames(),
-    )
+def _exports(upload: Any, uid: str) -> None:
+    data = SnapshotData(_catalog_layers() + LayerSet((upload,)), CATALOG.basemap, _basemap_frames())
     for fmt in ALL_FORMATS:
         request = SnapshotRequest(layers=(uid, "cities"), format=fmt, fit=(uid,), width_px=480, height_px=270, dpi=72)
         snapshot = _step(f"export {fmt}", lambda request=request: make_snapshot(request, data))
@@ -322,12 +323,12 @@ def _whole_path(name: str, content: bytes) -> None:
     if layer is None:
         return
     uid = f"up_{layer.digest[:16]}"
-    spec = _step("upload spec", lambda: upload_spec(uid, name, layer.geometry_kind, 0))
-    if spec is not None:
-        _step("page data", lambda: upload_payload(spec, layer.display))
+    upload = _step("upload layer", lambda: upload_layer(uid, name, layer, 0))
+    if upload is not None:
+        _step("page data", lambda: upload.page_data)
     _tables_and_analyses(layer, uid)
-    if spec is not None:
-        _exports(layer, uid, spec)
+    if upload is not None:
+        _exports(upload, uid)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW_OK)

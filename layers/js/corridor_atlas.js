@@ -312,7 +312,60 @@
     return holder;
   }
 
+  /* A legend control listing only the overlays currently on the map. ``entries`` are
+     ``{layer, html}`` with the entry's HTML already escaped on the server (a swatch and a name). */
+  function legend(map, entries, title, position) {
+    var control = L.control({position: position});
+    control.onAdd = function () {
+      var box = L.DomUtil.create("div", "ca-legend");
+      box.setAttribute("role", "list");
+      var head = L.DomUtil.create("div", "ca-legend-title", box);
+      head.textContent = title;
+      entries.forEach(function (entry) {
+        entry.row = L.DomUtil.create("div", "ca-legend-row", box);
+        entry.row.setAttribute("role", "listitem");
+        entry.row.innerHTML = entry.html;
+      });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    function refresh() {
+      entries.forEach(function (entry) {
+        entry.row.style.display = map.hasLayer(entry.layer) ? "" : "none";
+      });
+    }
+    map.on("overlayadd overlayremove layeradd layerremove", refresh);
+    refresh();
+    return control;
+  }
+
+  /* A title and subtitle box in the map's top-left corner (set as text, never as HTML). */
+  function titleBox(map, title, subtitle) {
+    var control = L.control({position: "topleft"});
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "ca-title");
+      L.DomUtil.create("div", "ca-title-main", div).textContent = title;
+      L.DomUtil.create("div", "ca-title-sub", div).textContent = subtitle;
+      return div;
+    };
+    return control.addTo(map);
+  }
+
+  /* Show the layer groups named in ``shown`` and hide those in ``hidden`` (page variables), in place:
+     the map keeps its view, and the layer control and legend follow. */
+  function showOnly(map, shown, hidden) {
+    shown.forEach(function (name) { var g = window[name]; if (g && !map.hasLayer(g)) { map.addLayer(g); } });
+    hidden.forEach(function (name) { var g = window[name]; if (g && map.hasLayer(g)) { map.removeLayer(g); } });
+  }
+
+  /* The map's own background colour: what shows outside the basemap's extent. */
+  function background(map, colour) {
+    map.getContainer().style.background = colour;
+  }
+
   window.CorridorAtlas = {
-    esc: esc, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml, tooltipHtml: tooltipHtml
+    esc: esc, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml,
+    tooltipHtml: tooltipHtml, legend: legend, background: background, titleBox: titleBox, showOnly: showOnly
   };
 })();
