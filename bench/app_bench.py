@@ -305,7 +305,7 @@ def reruns(page: Any, app: Path, workdir: Path, results: Results, repeat: int, p
         specs = [spec for spec in catalog.layers if spec.id in on]
         for i in range(repeat):
             spec = specs[i % len(specs)]
-            box = page.get_by_role("checkbox", name=spec.title, exact=True)
+            box = page.locator(f".st-key-{spec.widget_key} input[type=checkbox]")  # by its key: titles carry markup
             box.uncheck(force=True)
             results.add("toggle a layer off (new layer set)", _settle(server, page, _expected_paths(on - {spec.id})))
             box.check(force=True)

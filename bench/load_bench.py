@@ -429,7 +429,9 @@ async def shown(page: Page, layers: list[ToggleLayer], visible: set[str]) -> str
 async def checked_layers(page: Page, layers: list[ToggleLayer]) -> set[str]:
     """The layers whose sidebar checkbox is ticked (to resynchronise after a missed redraw)."""
     return {
-        layer.id for layer in layers if await page.get_by_role("checkbox", name=layer.title, exact=True).is_checked()
+        layer.id
+        for layer in layers
+        if await page.locator(f".st-key-layer_{layer.id} input[type=checkbox]").is_checked()
     }
 
 
@@ -445,7 +447,7 @@ async def toggle(
 ) -> set[str]:
     """Click one layer's checkbox and time the map's redraw; returns the layers now on."""
     layer = rng.choice(layers)
-    box = page.get_by_role("checkbox", name=layer.title, exact=True)
+    box = page.locator(f".st-key-layer_{layer.id} input[type=checkbox]")  # by its key: titles carry markup
     await page.evaluate(BEFORE_CLICK_JS, MAP_IFRAME)
     clicked = time.perf_counter()
     try:
