@@ -95,28 +95,28 @@ def countries(src: Source) -> gpd.GeoDataFrame:
     return basemap_frame(catalog(src).basemap.with_role("countries").id, src)
 
 
-def basemap_frames(src: Source) -> dict[str, gpd.GeoDataFrame]:
-    """Every basemap part that loads, by id."""
-    frames = {}
+@st.cache_resource(show_spinner=False)
+def _basemap(src: Source) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
+    """Every basemap part that loads, by id, and the message of each that does not."""
+    frames, problems = {}, []
     for part in catalog(src).basemap.parts:
         try:
             frames[part.id] = basemap_frame(part.id, src)
-        except CorridorAtlasError:
-            continue  # named by basemap_page_data's problems
-    return frames
+        except CorridorAtlasError as err:
+            problems.append(str(err))
+    return frames, problems
+
+
+def basemap_frames(src: Source) -> dict[str, gpd.GeoDataFrame]:
+    """Every basemap part that loads, by id (a fresh dict)."""
+    return dict(_basemap(src)[0])
 
 
 @st.cache_resource(show_spinner=False)
 def basemap_page_data(src: Source) -> tuple[dict[str, PageJSON], list[str]]:
     """Payloads of every basemap part that loads, and messages for those that do not."""
-    cat = catalog(src)
-    frames, problems = {}, []
-    for part in cat.basemap.parts:
-        try:
-            frames[part.id] = basemap_frame(part.id, src)
-        except CorridorAtlasError as err:
-            problems.append(str(err))
-    return basemap_payloads(cat.basemap, frames), problems
+    frames, problems = _basemap(src)
+    return basemap_payloads(catalog(src).basemap, frames), problems
 
 
 @st.cache_resource(show_spinner=False)

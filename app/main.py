@@ -18,6 +18,7 @@ from app.sidebar import layer_toggles, settle_year, sidebar_heading, sidebar_too
 from app.state import TAB_KEY, TABS, AppState, UrlState, keep_tab_widgets, read_map_events, session
 from app.text import plain
 from app.uploads import current_layers
+from geo.filters import Filters
 from layers.catalog import GROUPS, CatalogError
 from layers.layer import LayerSet
 
@@ -32,15 +33,15 @@ def main() -> None:
         return
     UrlState.seed()
     keep_tab_widgets()
-    layers = drawable(current_layers())
+    settle_year()
+    state = UrlState.current()
+    layers = drawable(current_layers(), filters_of(state))
     for message in layers.errors.values():
         st.error(plain(message))
     _, base_problems = basemap_page_data(source())
     for message in base_problems:
         st.warning(plain(message))
-    settle_year()
 
-    state = UrlState.current()
     sidebar_heading()
     toggles = st.sidebar.container()
     map_col, detail_col = st.columns([5, 2])
@@ -73,16 +74,16 @@ def main() -> None:
     UrlState.write()
 
 
-def drawable(layers: LayerSet) -> LayerSet:
-    """The layers whose page data can be made; each one that cannot is named in an error instead.
+def drawable(layers: LayerSet, filters: Filters) -> LayerSet:
+    """The layers whose page data (as the filters show them: what the map draws) can be made.
 
-    A layer that cannot be drawn leaves the map (and the tabs), but an upload stays listed in the
-    sidebar where it can be removed.
+    Each one that cannot is named in an error instead: it leaves the map and the tabs, but an
+    upload stays listed in the sidebar where it can be removed.
     """
     kept = []
     for layer in layers:
         with part(f"{'The' if layer.shared else 'Your'} layer {layer.title}"):
-            _ = layer.page_data
+            _ = layer.through(filters).page_data
             kept.append(layer)
     return LayerSet(tuple(kept), layers.errors)
 

@@ -28,7 +28,7 @@ MAP_KEY = "map"
 class MapState(NamedTuple):
     """Everything the map's page is made from. Which layers are shown is not part of it: see :func:`show_map`."""
 
-    layers: tuple[tuple[str, tuple[str, ...]], ...]  # LayerSet.key: each layer's content key and roles, in order
+    layers: tuple[tuple[str, str], ...]  # LayerSet.key: each layer's content and declaration keys, in order
     filters: Filters
     view: MapView | None
     corridor: str | None
@@ -178,9 +178,6 @@ def show_map(page: MapPage, visible: Collection[str]) -> dict[str, Any] | None:
     shown = [name for lid, name in page.groups.items() if lid in visible]
     hidden = [name for lid, name in page.groups.items() if lid not in visible]
 
-    def on_change() -> None:
-        session[MAP_KEY] = session.get(page.key, {})
-
     return _map_component(
         script=page.script,
         header=page.header,
@@ -198,6 +195,6 @@ def show_map(page: MapPage, visible: Collection[str]) -> dict[str, Any] | None:
         pixelated=False,
         css_links=list(page.css_links),
         js_links=list(page.js_links),
-        on_change=on_change,
+        on_change=None,  # the value comes back as the result; a change reruns the map's fragment
         wrap_longitude=False,
     )

@@ -89,7 +89,7 @@ def features_shown(layers: LayerSet) -> pd.DataFrame:
 
 def pipeline_km(layers: LayerSet, src: Source) -> pd.DataFrame:
     """Geodesic km per country of each layer with the ``pipeline`` role (a column each, headed by its legend)."""
-    pipelines = layers.only(lyr.id for lyr in layers.with_role("pipeline"))
+    pipelines = layers.with_role("pipeline")
     return result(
         "pipeline_km",
         (src,),

@@ -108,7 +108,6 @@ def charts_panel(layers: LayerSet, state: AppState) -> None:
     if table.empty:
         st.caption("No investment or capacity figures among the features shown.")
         return
-    table = table.assign(year=pd.to_numeric(table["year"], errors="coerce").astype("float"))  # a user's empty cells
     invest, capacity = chart_specs(table)
     st.markdown("**Published investment by year and sector** (US$ million; click a bar to open its source)")
     st.vega_lite_chart(spec=invest, width="stretch")

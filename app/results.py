@@ -64,22 +64,23 @@ def points(layers: LayerSet) -> gpd.GeoDataFrame:
 
 def network_lines(layers: LayerSet) -> gpd.GeoDataFrame:
     """The features of the layers with the ``network`` role, in one frame (read-only once made)."""
+    network = layers.with_role("network")
 
     def make() -> gpd.GeoDataFrame:
-        frames = [layer.frame for layer in layers.with_role("network")]
+        frames = [layer.frame for layer in network]
         if not frames:
             raise CorridorAtlasError("no layer has the network role, so there is nothing to route on")
         return gpd.GeoDataFrame(pd.concat(frames), crs=frames[0].crs)
 
-    return result("network_lines", (), layers.only(lyr.id for lyr in layers.with_role("network")), make)
+    return result("network_lines", (), network, make)
 
 
 def rail_network(layers: LayerSet) -> Network:
     """The routable rail network: every layer with the ``network`` role (built once per such layers; read-only)."""
     from geo.network import build_network  # networkx: only for routes
 
-    network = layers.only(lyr.id for lyr in layers.with_role("network"))
-    return result("rail_network", (), network, lambda: build_network(network_lines(layers)))
+    network = layers.with_role("network")
+    return result("rail_network", (), network, lambda: build_network(network_lines(network)))
 
 
 def corridor_lines(corridor: str, layers: LayerSet) -> gpd.GeoDataFrame:

@@ -125,7 +125,7 @@ def figures_table(frames: Mapping[str, gpd.GeoDataFrame], sectors: Mapping[str, 
     Returns
     -------
     pandas.DataFrame
-        ``layer``, ``sector``, ``name``, ``year``, ``status``, ``metric`` (``investment`` or
+        ``layer``, ``sector``, ``name``, ``year`` (a number, NaN when none), ``status``, ``metric`` (``investment`` or
         ``capacity``), ``value``, ``unit`` (``US$ million`` for investments), ``source``,
         ``source_url``.
     """
@@ -158,4 +158,5 @@ def figures_table(frames: Mapping[str, gpd.GeoDataFrame], sectors: Mapping[str, 
                     }
                 )
     columns = ["layer", "sector", "name", "year", "status", "metric", "value", "unit", "source", "source_url"]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    return table.assign(year=pd.to_numeric(table["year"], errors="coerce").astype(float))  # NaN: no year given

@@ -7,7 +7,8 @@ without asking where they came from. A :class:`LayerSet` is one run's layers, in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -32,17 +33,16 @@ class Layer:
     ``frame`` holds the validated, full-precision features (WGS84); ``display`` is the copy the
     map and the images draw, index-aligned with ``frame`` (the same frame when it fits the vertex
     budget). ``key`` changes whenever the content does: caches of results are keyed by it.
-    ``origin`` says where the layer came from, for people (it is shown, never branched on).
-    ``shared``: the layer is the same for every session (a catalog layer), so results made from it
-    may be kept for the whole server; a session's own layer (an upload) keeps its results in the
-    session, and they go with it.
+    Where a layer came from is not recorded: nothing downstream may depend on it. ``shared``: the
+    layer is the same for every session (a catalog layer), so results made from it may be kept
+    for the whole server; a session's own layer (an upload) keeps its results in the session,
+    and they go with it.
     """
 
     spec: LayerSpec
     frame: gpd.GeoDataFrame
     display: gpd.GeoDataFrame
     key: str
-    origin: str = "catalog"
     notices: tuple[Problem, ...] = ()
     shared: bool = True
     _filtered: dict[Filters, Layer] = field(default_factory=dict, repr=False, compare=False)
@@ -61,6 +61,11 @@ class Layer:
     def kind(self) -> str:
         """``point``, ``line`` or ``polygon``."""
         return self.spec.geometry
+
+    @cached_property
+    def declaration_key(self) -> str:
+        """A short digest of the declaration (title, style, roles …): it changes when the declaration does."""
+        return hashlib.sha256(repr(self.spec).encode("utf-8")).hexdigest()[:16]
 
     @cached_property
     def page_data(self) -> PageJSON:
@@ -84,7 +89,6 @@ class Layer:
             frame=self.frame[mask],
             display=self.display[mask],
             key=f"{self.key}|{filters.statuses}|{filters.year}",
-            origin=self.origin,
             notices=self.notices,
             shared=self.shared,
         )
@@ -92,7 +96,7 @@ class Layer:
     def declared(self, **changes: object) -> Layer:
         """The same features under a changed declaration (a title, roles …): a new layer sharing the frames."""
         spec = replace(self.spec, **changes)
-        return Layer(spec, self.frame, self.display, self.key, self.origin, self.notices, self.shared)
+        return Layer(spec, self.frame, self.display, self.key, self.notices, self.shared)
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,9 @@ class LayerSet:
         return tuple(layer.id for layer in self.layers)
 
     @property
-    def key(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        """What results made from these layers depend on: each layer's content key and roles."""
-        return tuple((layer.key, layer.spec.roles) for layer in self.layers)
+    def key(self) -> tuple[tuple[str, str], ...]:
+        """What results made from these layers depend on: each layer's content key and declaration key."""
+        return tuple((layer.key, layer.declaration_key) for layer in self.layers)
 
     @property
     def shared(self) -> bool:
@@ -142,17 +146,17 @@ class LayerSet:
         """Each layer's features by id (a fresh dict of the layers' own frames)."""
         return {layer.id: layer.frame for layer in self.layers}
 
-    def with_role(self, role: str) -> tuple[Layer, ...]:
+    def with_role(self, role: str) -> LayerSet:
         """The layers declared with this role (see :data:`layers.catalog.ROLES`), in order."""
-        return tuple(layer for layer in self.layers if role in layer.spec.roles)
+        return LayerSet(tuple(layer for layer in self.layers if role in layer.spec.roles))
 
-    def of_kind(self, kind: str) -> tuple[Layer, ...]:
+    def of_kind(self, kind: str) -> LayerSet:
         """The layers of one geometry kind, in order."""
-        return tuple(layer for layer in self.layers if layer.kind == kind)
+        return LayerSet(tuple(layer for layer in self.layers if layer.kind == kind))
 
-    def only(self, layer_ids: object) -> LayerSet:
+    def only(self, layer_ids: Iterable[str]) -> LayerSet:
         """The layers whose ids are in ``layer_ids``, in this set's order."""
-        wanted = set(layer_ids)  # type: ignore[call-overload]
+        wanted = set(layer_ids)
         return LayerSet(tuple(layer for layer in self.layers if layer.id in wanted))
 
     def through(self, filters: Filters) -> LayerSet:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import geopandas as gpd
 
 from geo.display import display_copy
@@ -21,14 +19,18 @@ def load_layer(spec: LayerSpec) -> gpd.GeoDataFrame:
 
 
 def catalog_layer(spec: LayerSpec) -> Layer:
-    """A catalog layer read from its file, its key the file's content hash (see :func:`load_layer` for the errors)."""
-    frame = load_layer(spec)
+    """A catalog layer read from its file (see :func:`load_layer` for the errors).
+
+    Its key names the file and the size and time of the version read: another data folder or an
+    edited file is another layer, and the file is not read a second time to hash it.
+    """
     try:
-        digest = hashlib.sha256(spec.path.read_bytes()).hexdigest()[:16]
-    except OSError as err:  # gone since it was read
+        stat = spec.path.stat()
+    except OSError as err:
         raise CorridorAtlasError(f"{spec.path}: the file cannot be read ({err.strerror or err})") from err
+    frame = load_layer(spec)
     display, _ = display_copy(frame)
-    return Layer(spec=spec, frame=frame, display=display, key=f"{spec.id}@{digest}", origin="catalog")
+    return Layer(spec=spec, frame=frame, display=display, key=f"{spec.path}:{stat.st_size}:{stat.st_mtime_ns}")
 
 
 def catalog_layers(catalog: Catalog) -> LayerSet:

@@ -49,7 +49,6 @@ def upload_layer(upload_id: str, title: str, ingested: Ingested, colour_index: i
         frame=ingested.frame,
         display=ingested.display,
         key=upload_id,
-        origin="upload",
         notices=tuple(ingested.notices),
         shared=False,
     )
