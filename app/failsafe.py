@@ -24,10 +24,11 @@ _WHAT_TO_DO = (
 #: Parts of the page, by key: the name a failure message gives them.
 PAGE_PARTS: dict[str, str] = {
     "map": "The map",
-    "details": "The details panel",
+    "search": "Search and share",
     "toggles": "The layer list",
     "uploads": "Your layers",
-    "filters": "Filters and search",
+    "drawings": "Your drawings",
+    "filters": "Filters",
     "Metrics": "The Metrics tab",
     "Visible features": "The Visible features tab",
     "Corridor": "The Corridor tab",

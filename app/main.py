@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
@@ -10,11 +11,12 @@ from streamlit.delta_generator import DeltaGenerator
 
 from app.analyses import corridor_panel, route_panel
 from app.data import basemap_page_data, load_current_catalog, source
+from app.drawings import take_drawings
 from app.failsafe import part
-from app.mapview import MapPage, map_page, map_state, show_map
-from app.panels import details_panel, filters_of, metrics_section, visible_table
+from app.mapview import MapAsk, MapPage, map_page, map_state, show_map
+from app.panels import filters_of, metrics_section, status_line, visible_table
 from app.reports import charts_panel, export_panel
-from app.sidebar import layer_toggles, settle_year, sidebar_heading, sidebar_tools
+from app.sidebar import layer_toggles, search_bar, settle_year, sidebar_heading, sidebar_tools
 from app.state import TAB_KEY, TABS, AppState, UrlState, keep_tab_widgets, read_map_events, session
 from app.text import plain
 from app.uploads import current_layers
@@ -42,16 +44,17 @@ def main() -> None:
     for message in base_problems:
         st.warning(plain(message))
 
+    st.html(_APP_CSS)
     sidebar_heading()
     toggles = st.sidebar.container()
-    map_col, detail_col = st.columns([5, 2])
+    with part("search"):
+        search_bar(layers)
     page = None
-    with map_col, part("map"):
+    with part("map"):
         page = map_page(map_state(layers, state), source(), layers)
     session[_FULL_RUN] = True
     try:
-        with map_col:
-            map_area(MapArea(page, layers), toggles, detail_col)
+        map_area(MapArea(page, layers), toggles)
     finally:
         session[_FULL_RUN] = False
     sidebar_tools(layers)
@@ -59,7 +62,7 @@ def main() -> None:
     visible = layers.only(session.get(_DRAWN, ()))
 
     panels: tuple[Callable[[], None], ...] = (
-        lambda: metrics_section(layers, state),
+        lambda: metrics_section(covered(layers, state), state),
         lambda: visible_table(layers, visible.ids, state),
         lambda: corridor_panel(layers),
         lambda: route_panel(layers),
@@ -88,6 +91,8 @@ def drawable(layers: LayerSet, filters: Filters) -> LayerSet:
     return LayerSet(tuple(kept), layers.errors)
 
 
+#: The page's own styles: the map fills the window, no empty band above it (Streamlit wraps a CSS file in a style tag).
+_APP_CSS = Path(__file__).with_name("css") / "app.css"
 #: Session state: whether a full run is on (else a fragment rerun), and the layers the map last drew.
 _FULL_RUN, _DRAWN = "_full_run", "_drawn_layers"
 #: Tabs that show something of the visible layers only: a toggle while one is open reruns the page.
@@ -111,23 +116,44 @@ def visible_layers(layers: LayerSet, state: AppState) -> tuple[str, ...]:
     )
 
 
+def covered(layers: LayerSet, state: AppState) -> LayerSet:
+    """The layers of the sectors the filter keeps (a user's layers belong to none), as the filters show them."""
+    sectors = set(state.sectors)
+    kept = tuple(layer.id for layer in layers if layer.spec.group in sectors or layer.spec.group not in GROUPS)
+    return layers.only(kept).through(filters_of(state))
+
+
+def map_ask() -> MapAsk:
+    """What the page is asked to show besides the layers: selection, year, label language, theme."""
+    state = UrlState.current()
+    last = session.get("_year_max")
+    theme = st.context.theme.type if st.context.theme.type in ("light", "dark") else "light"
+    return MapAsk(
+        feature=state.feature or None,
+        seq=int(session.get("select_seq") or 0),
+        year=None if state.year is None or state.year == last else int(state.year),
+        lang=session.get("lang") or "en",
+        theme=theme,
+    )
+
+
 @st.fragment
-def map_area(area: MapArea, toggles: DeltaGenerator, detail_col: DeltaGenerator) -> None:
-    """The layer toggles, the map and the selected feature's details: what a toggle, a pan or a click changes.
+def map_area(area: MapArea, toggles: DeltaGenerator) -> None:
+    """The layer toggles and the map: what a toggle, a pan, a click or the timeline changes.
 
     A fragment: a toggle or a map event reruns only this, with the arguments of the last full run
     (the map page does not depend on which layers are on, see :func:`show_map`). The toggles are
     drawn into the sidebar. When the open tab lists what is visible, a toggle reruns the page.
     """
     with toggles, part("toggles"):
-        layer_toggles(area.layers.errors)
+        layer_toggles(area.layers.errors, UrlState.current().sectors)
     visible = visible_layers(area.layers, UrlState.current())
+    status_line(area.layers, visible)
     if area.page is not None:
         with part("map"):
-            result = show_map(area.page, visible)
+            result = show_map(area.page, visible, map_ask())
             read_map_events(result)
-    with detail_col, part("details"):
-        details_panel(area.layers, UrlState.current().feature)
+            take_drawings()
     changed = visible != session.get(_DRAWN)
     session[_DRAWN] = visible
     if not session.get(_FULL_RUN):

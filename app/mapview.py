@@ -18,7 +18,7 @@ from app.results import corridor_analysis, route_analysis
 from app.state import AppState, session
 from app.statics import published_link, serving
 from geo.errors import CorridorAtlasError
-from geo.filters import Filters
+from geo.filters import Filters, year_range
 from layers.layer import LayerSet
 from layers.render import BuiltMap, MapView, Overlay, build_map, element_numbers, overlay_payload, stable_names
 
@@ -29,7 +29,7 @@ class MapState(NamedTuple):
     """Everything the map's page is made from. Which layers are shown is not part of it: see :func:`show_map`."""
 
     layers: tuple[tuple[str, str], ...]  # LayerSet.key: each layer's content and declaration keys, in order
-    filters: Filters
+    filters: Filters  # statuses only: the page applies the year (the timeline) itself
     view: MapView | None
     corridor: str | None
     corridor_km: int
@@ -41,7 +41,7 @@ def map_state(layers: LayerSet, state: AppState) -> MapState:
     origin, destination = session.get("route_from"), session.get("route_to")
     return MapState(
         layers=layers.key,
-        filters=Filters(state.statuses, state.year),
+        filters=Filters(state.statuses, None),
         view=session.get("opening_view"),
         corridor=session.get("corridor") or None,
         corridor_km=int(session.get("corridor_km") or 50),
@@ -77,9 +77,24 @@ def analysis_overlays(state: MapState, layers: LayerSet, src: Source) -> list[Ov
     return overlays
 
 
-MAP_HEIGHT = 620
-#: What the map sends back: selection and view (the URL holds them). Nothing else reruns the script.
-MAP_RETURNS = ("last_active_drawing", "center", "zoom", "bounds")
+#: The map frame's height before the page's stylesheet makes it fill the window (see app/css/app.css).
+MAP_HEIGHT = 640
+#: What the map sends back: its state (selection, year, label language: see :class:`MapAsk`), what was
+#: drawn, and the view (the URL holds them). Nothing else reruns the script.
+MAP_RETURNS = ("last_active_drawing", "all_drawings", "center", "zoom", "bounds")
+
+
+class MapAsk(NamedTuple):
+    """What the app asks of the map's page besides which layers show (``CorridorAtlas.apply``).
+
+    ``seq`` changes only when the app chose the feature (search, a table row): the map then goes to it.
+    """
+
+    feature: str | None
+    seq: int
+    year: int | None
+    lang: str
+    theme: str
 
 
 class MapPage(NamedTuple):
@@ -110,6 +125,7 @@ def state_map(state: MapState, layers: LayerSet, src: Source) -> BuiltMap:
     urls = basemap_urls(src) if serving() else None
     base = urls if urls is not None else basemap_page_data(src)[0]
     shown = layers.through(state.filters)
+    frames = [layer.frame for layer in layers if "year" in layer.frame.columns and layer.frame["year"].notna().any()]
     return build_map(
         [(layer.spec, layer.page_data) for layer in shown],
         basemap=cat.basemap,
@@ -120,6 +136,8 @@ def state_map(state: MapState, layers: LayerSet, src: Source) -> BuiltMap:
         attribution=DATA_CREDIT,
         overlays=analysis_overlays(state, layers, src),
         link_assets=False,
+        span=year_range(frames) if frames else None,
+        draw=True,
     )
 
 
@@ -153,6 +171,7 @@ def component_page(built: BuiltMap) -> MapPage:
         (south, west), (north, east) = (None, None), (None, None)
     defaults = {
         "last_active_drawing": None,
+        "all_drawings": None,
         "bounds": {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}},
         "zoom": fmap.options.get("zoom"),
     }
@@ -169,7 +188,7 @@ def component_page(built: BuiltMap) -> MapPage:
     )
 
 
-def show_map(page: MapPage, visible: Collection[str]) -> dict[str, Any] | None:
+def show_map(page: MapPage, visible: Collection[str], ask: MapAsk) -> dict[str, Any] | None:
     """Show a prepared map page with the ``visible`` layers on; return what the map sent back.
 
     A layer toggle changes only the small visibility call (the page script's ``showOnly``), so the
@@ -177,6 +196,8 @@ def show_map(page: MapPage, visible: Collection[str]) -> dict[str, Any] | None:
     """
     shown = [name for lid, name in page.groups.items() if lid in visible]
     hidden = [name for lid, name in page.groups.items() if lid not in visible]
+    asked = json.dumps(ask._asdict())
+    control = f"CorridorAtlas.showOnly(window.map, {json.dumps(shown)}, {json.dumps(hidden)});"
 
     return _map_component(
         script=page.script,
@@ -191,7 +212,7 @@ def show_map(page: MapPage, visible: Collection[str]) -> dict[str, Any] | None:
         center=None,
         feature_group=None,
         return_on_hover=False,
-        layer_control=f"CorridorAtlas.showOnly(window.map, {json.dumps(shown)}, {json.dumps(hidden)});",
+        layer_control=f"{control} CorridorAtlas.apply(window.map, {asked});",
         pixelated=False,
         css_links=list(page.css_links),
         js_links=list(page.js_links),

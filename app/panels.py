@@ -10,64 +10,41 @@ import pandas as pd
 import streamlit as st
 
 from app.data import Source, catalog, countries, source
-from app.results import find_feature, result
-from app.state import AppState
+from app.results import result
+from app.state import AppState, choose_feature, session
 from app.text import Link, markdown_table, plain
-from geo.citation import cited, credit
+from geo.citation import cited
 from geo.columns import is_missing
 from geo.errors import CorridorAtlasError
 from geo.filters import Filters
+from geo.schema import STATUSES
 from geo.summary import feature_table, figures_table, km_by_country
+from layers.catalog import GROUPS
 from layers.figures import HeadlineFigure, load_figures
 from layers.layer import LayerSet
-from layers.popup import FIELD_LABELS, format_value, safe_url
 
 
-def details_panel(layers: LayerSet, feature_id: str | None) -> None:
-    """Every attribute and source of the selected feature."""
-    st.subheader("Details")
-    found = find_feature(layers, feature_id) if feature_id else None
-    if found is None:
-        st.caption(
-            "Click a pipeline, rail line or facility on the map to see what it is and where the facts come from."
+def status_line(layers: LayerSet, visible: Sequence[str]) -> None:
+    """What the map shows, in one line over it; a warning when the filters leave nothing to show."""
+    from app.state import UrlState
+
+    state = UrlState.current()
+    on = layers.only(visible)
+    total = sum(len(layer.frame) for layer in on)
+    shown = sum(len(layer.frame) for layer in on.through(filters_of(state)))
+    statuses = "all" if set(STATUSES) <= set(state.statuses) else ", ".join(state.statuses) or "none"
+    year = "today" if state.year is None or state.year == session.get("_year_max") else f"as of {state.year}"
+    if not on:
+        st.info("No layer is switched on: tick one in the sidebar, or pick a search result.")
+    elif shown == 0:
+        st.warning(
+            plain(
+                f"No feature matches the filters (status: {statuses}; {year}) in the {len(on)} layer(s) switched on. "
+                "Widen Status in the sidebar, or move the timeline on the map to a later year."
+            )
         )
-        return
-    layer, row = found
-    st.caption(plain(f"Selected in: {layer.title}"))
-    rows = []
-    for field in row.index:
-        if field in {"geometry", "sources"}:
-            continue
-        text = format_value(str(field), row[field])
-        if text is not None:
-            rows.append({"field": FIELD_LABELS.get(str(field), str(field)), "value": text})
-    st.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "field": st.column_config.TextColumn(width="small"),
-            "value": st.column_config.TextColumn(width="large"),
-        },
-    )
-    sources = pd.DataFrame(
-        [
-            {
-                "source": str(s.get("title", "")),
-                "publisher, date": credit(s),
-                "link": safe_url(s.get("url")),
-            }
-            for s in (row["sources"] if "sources" in row.index and isinstance(row["sources"], list) else [])
-            if isinstance(s, dict)
-        ]
-    )
-    st.markdown("**Sources**")
-    st.dataframe(
-        sources,
-        hide_index=True,
-        width="stretch",
-        column_config={"link": st.column_config.LinkColumn("link")},
-    )
+    else:
+        st.caption(plain(f"Showing {shown:,} of {total:,} features in {len(on)} layers · status: {statuses} · {year}"))
 
 
 def filters_of(state: AppState) -> Filters:
@@ -188,9 +165,18 @@ def headline_section() -> None:
         st.markdown(headline_table(figures))
 
 
+def coverage(layers: LayerSet, state: AppState) -> str:
+    """What a tab's figures cover: which sectors, statuses and year."""
+    sectors = "all sectors" if set(GROUPS) <= set(state.sectors) else "sectors " + ", ".join(state.sectors)
+    statuses = "every status" if set(STATUSES) <= set(state.statuses) else "status " + ", ".join(state.statuses)
+    year = "as of today" if state.year is None or state.year == session.get("_year_max") else f"as of {state.year}"
+    return f"Covers {len(layers)} layers ({sectors}; your own layers always), {statuses}, {year}."
+
+
 def metrics_section(layers: LayerSet, state: AppState) -> None:
-    """Pipeline km by country, facility counts and investment figures with their sources."""
-    shown = metrics(layers.through(filters_of(state)), source())
+    """Pipeline km by country, facility counts and investment figures with their sources (``layers``: those covered)."""
+    st.caption(plain(coverage(layers, state) + " Change it with the sidebar's filters and the map's timeline."))
+    shown = metrics(layers, source())
     if shown.km_error:
         st.error(plain(shown.km_error))
     cols = st.columns(len(shown.pipeline_km) + 2)
@@ -232,9 +218,23 @@ def visible_table(layers: LayerSet, visible: tuple[str, ...], state: AppState) -
         )
         if c in table.columns
     ]
-    st.dataframe(
-        table[columns],
+    st.caption("Click a row to select its feature on the map; the feature selected on the map is marked ▶.")
+    shown = table[columns].copy()
+    if "feature_id" in table.columns:
+        shown.insert(0, "", ["▶" if fid == state.feature else "" for fid in table["feature_id"]])
+    ids = table["feature_id"].tolist() if "feature_id" in table.columns else []
+    picked = st.dataframe(
+        shown,
         hide_index=True,
         width="stretch",
+        key="table_pick",
+        on_select="rerun",
+        selection_mode="single-row",
         column_config={"length_km": st.column_config.NumberColumn("length_km (geodesic)", format="%.0f")},
     )
+    rows = list(picked.selection.rows) if picked is not None and hasattr(picked, "selection") else []
+    if rows != session.get("_table_rows"):  # a new click in the table (its selection outlives reruns)
+        session["_table_rows"] = rows
+        if rows and rows[0] < len(ids) and ids[rows[0]] != state.feature:
+            choose_feature(ids[rows[0]])
+            st.rerun()

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from urllib.parse import quote
+
 import streamlit as st
 
 from app.data import DATA_CREDIT, current_catalog, source, years
+from app.drawings import drawings_section
 from app.failsafe import part
 from app.results import find_feature
-from app.state import keep_view, session
+from app.state import UrlState, choose_feature, keep_view, session
 from app.text import plain
 from app.uploads import current_layers, uploads_section
-from geo.kinds import kind_of, spot
 from geo.schema import STATUSES
 from layers.catalog import GROUPS
 from layers.layer import LayerSet
-from layers.render import MapView
 
 
 def sidebar_heading() -> None:
@@ -23,83 +25,117 @@ def sidebar_heading() -> None:
     st.sidebar.caption("Kazakhstan–China infrastructure corridors")
 
 
-def layer_toggles(errors: dict[str, str]) -> None:
-    """Layer toggles by group; a layer whose file is broken is shown disabled with its error."""
+def layer_toggles(errors: dict[str, str], sectors: Sequence[str]) -> None:
+    """Layer toggles by group; a layer whose file is broken is shown disabled with its error.
+
+    A group the Sector filter leaves out is shown folded away, its toggles disabled: the map
+    draws none of its layers whatever their boxes say.
+    """
     for group in GROUPS:
         specs = current_catalog().in_group(group)
         if not specs:
             continue
-        st.subheader(group)
+        kept = group in sectors
+        st.subheader(group if kept else f"{group} (hidden by the Sector filter)")
         for spec in specs:
-            st.checkbox(plain(spec.title), key=spec.widget_key, disabled=spec.id in errors, help=errors.get(spec.id))
+            why = errors.get(spec.id) or (None if kept else f"Add {group} under Filters › Sector to show it.")
+            st.checkbox(plain(spec.title), key=spec.widget_key, disabled=spec.id in errors or not kept, help=why)
 
 
 def sidebar_tools(layers: LayerSet) -> None:
-    """Users' own layers, filters and search, and the credits."""
+    """Filters, users' own layers and drawings, and the credits."""
+    with st.sidebar, part("filters"):
+        filters_section(layers)
     with st.sidebar, part("uploads"):
         uploads_section()
-    with st.sidebar, part("filters"):
-        filters_and_search(layers)
+    with st.sidebar, part("drawings"):
+        drawings_section()
     st.sidebar.divider()
     st.sidebar.caption(
-        "Basemap: Natural Earth 1:10m, borders © OpenStreetMap contributors (ODbL) (works offline). "
+        "Basemap (works offline): Natural Earth 1:10m in the region, 1:110m beyond, 1:50m rivers, places and "
+        "country names; borders © OpenStreetMap contributors (ODbL). "
         "Online base layers: © OpenStreetMap "
         "contributors; Esri World Imagery. " + DATA_CREDIT
     )
 
 
 def go_to_search_result() -> None:
-    """Zoom to the chosen search result, switch its layer on and open its details."""
+    """Switch the chosen search result's layer on and select it: the map goes to it and opens its details."""
     picked = session.get("q_pick")
     found = find_feature(current_layers(), picked) if picked else None
     if found is None:
         return
-    layer, row = found
-    session[layer.spec.widget_key] = True
-    centre = spot(row.geometry)
-    zoom = 9.0 if kind_of(row.geometry) == "point" else 6.0
-    session["feature"] = picked
-    session["view"] = session["opening_view"] = MapView(lat=centre.y, lon=centre.x, zoom=zoom)
+    layer, _ = found
+    if layer.spec.widget_key in session:
+        session[layer.spec.widget_key] = True
+    choose_feature(picked)
 
 
-def filters_and_search(layers: LayerSet) -> None:
-    """Status, sector and year filters (the timeline), and search by name or alias."""
+def status_counts(layers: LayerSet) -> dict[str, int]:
+    """How many features of these layers have each status, in the schema's order (only those that occur)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for layer in layers:
+        if "status" in layer.frame.columns:
+            for status, n in layer.frame["status"].value_counts().items():
+                if status in counts:
+                    counts[str(status)] += int(n)
+    return {status: n for status, n in counts.items() if n}
+
+
+def filters_section(layers: LayerSet) -> None:
+    """Status and sector filters, their options and counts from the data (the timeline is on the map)."""
     st.sidebar.subheader("Filters")
-    st.sidebar.multiselect("Status", STATUSES, key="f_status", on_change=keep_view)
-    st.sidebar.multiselect("Sector", GROUPS, key="f_sector")
-    span = years(source())
-    if span is not None:
-        first, last = span
-        st.sidebar.slider(
-            "Network as it stood in",
-            min_value=first,
-            max_value=last,
-            key="f_year",
-            on_change=keep_view,
-            help="Features opened or agreed after this year are hidden; cities always show.",
-        )
-    st.sidebar.subheader("Search")
-    query = st.sidebar.text_input("Name or alias", key="q", placeholder="Khorgos, Druzhba, 霍尔果斯 …")
+    counts = status_counts(layers)
+    session["f_status"] = [s for s in session.get("f_status") or [] if s in counts or s not in STATUSES]
+    st.sidebar.multiselect(
+        "Status",
+        [*counts, *(s for s in session["f_status"] if s not in counts)],
+        key="f_status",
+        on_change=keep_view,
+        format_func=lambda status: f"{status} ({counts.get(status, 0)})",
+        help="Features of these statuses are drawn, counted in Metrics and listed; the counts are of all features.",
+    )
+    st.sidebar.multiselect("Sector", GROUPS, key="f_sector", help="Layers of other sectors are hidden and not counted.")
+
+
+def search_bar(layers: LayerSet) -> None:
+    """Search by name or alias (in any script), beside the map; picking a result selects it on the map."""
+    ask, pick, share = st.columns([3, 4, 1.2], vertical_alignment="bottom")
+    query = ask.text_input(
+        "Search", key="q", placeholder="Search: Khorgos, Druzhba, 霍尔果斯 …", label_visibility="collapsed"
+    )
     if query:
         from geo.search import search_features
 
         hits = search_features(layers.frames(), query, limit=15)
         if hits.empty:
-            st.sidebar.caption("No match.")
+            pick.caption(plain(f"No feature is called or also known as “{query}”."))
         else:
             labels = {
                 row.feature_id: f"{row.name} · {row.matched} ({layers.get(row.layer).title})"
                 for row in hits.itertuples()
             }
-            st.sidebar.selectbox(
+            pick.selectbox(
                 "Results",
                 list(labels),
                 index=None,
                 format_func=lambda fid: labels[fid],
                 key="q_pick",
                 on_change=go_to_search_result,
-                placeholder=f"{len(labels)} match(es): pick one to zoom to it",
+                placeholder=f"{len(labels)} match(es): pick one to go to it",
+                label_visibility="collapsed",
             )
+    with share.popover("Share", icon=":material/link:", width="stretch"):
+        share_link()
+
+
+def share_link() -> None:
+    """The permalink of this view (layers, view, selection, filters, year, open tab), with a copy button."""
+    UrlState.write()
+    base = (st.context.url or "").split("?")[0]
+    query = "&".join(f"{key}={quote(str(value), safe=',.-_')}" for key, value in st.query_params.items())
+    st.caption("Link to exactly this view (copy with the button on the right):")
+    st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
 
 
 def settle_year() -> None:

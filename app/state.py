@@ -76,6 +76,22 @@ def _whole(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+def _one_of(allowed: Sequence[str]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(text)
+        return text
+
+    return parse
+
+
+#: The tabs under the map. Only the open tab's panel runs (``st.tabs`` tracks the open tab).
+TABS = ("Metrics", "Visible features", "Corridor", "Route", "Charts", "Export")
+TAB_KEY = "tab"
+#: Languages the map's labels can be shown in.
+LANGUAGES = ("en", "ru", "kk", "zh")
+
+
 def _parse_view(text: str) -> MapView:
     lat, lon, zoom = (float(v) for v in text.split(","))
     if not all(math.isfinite(v) for v in (lat, lon, zoom)):
@@ -111,6 +127,8 @@ PARAMS: tuple[Param, ...] = (
     Param("km", "corridor_km", 50, _whole(*CORRIDOR_KM), str),
     Param("from", "route_from", None, str, str),
     Param("to", "route_to", None, str, str),
+    Param("tab", "tab", "Metrics", _one_of(TABS), str),
+    Param("lang", "lang", "en", _one_of(LANGUAGES), str),
 )
 
 
@@ -141,6 +159,8 @@ class UrlState:
         for spec in current_catalog().layers:
             st.session_state[spec.widget_key] = spec.visible if wanted is None else spec.id in wanted
         for param in PARAMS:
+            if param.url not in params and param.key in st.session_state:
+                continue  # set before the first run (a test, a link handler): the URL does not name it
             value = param.default
             if param.url in params:
                 try:
@@ -192,9 +212,6 @@ def keep_view() -> None:
     st.session_state["opening_view"] = st.session_state["view"]
 
 
-#: The tabs under the map. Only the open tab's panel runs (``st.tabs`` tracks the open tab).
-TABS = ("Metrics", "Visible features", "Corridor", "Route", "Charts", "Export")
-TAB_KEY = "tab"
 #: Widgets inside tabs whose values must outlive their tab being closed: Streamlit forgets the
 #: state of a widget that a run does not draw, and the corridor and route also drive the map and URL.
 TAB_WIDGETS = (
@@ -232,8 +249,22 @@ def read_map_events(result: dict | None) -> None:
     center, zoom = result.get("center"), result.get("zoom")
     if center and zoom:
         st.session_state["view"] = MapView(lat=float(center["lat"]), lon=float(center["lng"]), zoom=float(zoom))
-    drawing = result.get("last_active_drawing") or {}
-    feature_id = (drawing.get("properties") or {}).get("id")
-    if isinstance(feature_id, str) and feature_id != st.session_state.get("last_clicked"):
-        st.session_state["last_clicked"] = feature_id
-        st.session_state["feature"] = feature_id
+    message = result.get("last_active_drawing") or {}
+    said = message.get("properties") or {}
+    if said.get("ca") == "state" and said != st.session_state.get("_map_said"):
+        st.session_state["_map_said"] = said  # the map sends its last message again with every value
+        feature, year, lang = said.get("feature"), said.get("year"), said.get("lang")
+        st.session_state["feature"] = feature if isinstance(feature, str) else None
+        if year is None or (isinstance(year, int) and URL_YEARS[0] <= year <= URL_YEARS[1]):
+            st.session_state["f_year"] = year if year is not None else st.session_state.get("_year_max")
+        if lang in LANGUAGES:
+            st.session_state["lang"] = lang
+    drawings = result.get("all_drawings")
+    if isinstance(drawings, list):
+        st.session_state["_map_drawings"] = drawings
+
+
+def choose_feature(feature_id: str | None) -> None:
+    """Select a feature from outside the map (search, a table row): the map goes to it and opens its details."""
+    st.session_state["feature"] = feature_id
+    st.session_state["select_seq"] = int(st.session_state.get("select_seq") or 0) + 1

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from app.data import catalog_layer_set, source
+from app.data import catalog_layer_set, current_catalog, source
 from app.state import forget_session_results, keep_view, session
 from app.text import plain
 from geo.errors import CorridorAtlasError, LayerReadError
@@ -82,7 +82,9 @@ def session_layers() -> dict[str, Layer]:
 
 def current_layers() -> LayerSet:
     """The layers of this run: the catalog's that load (with the errors of those that do not), then the session's."""
-    return catalog_layer_set(source()) + LayerSet(tuple(session_layers().values()))
+    from app.drawings import drawing_layers
+
+    return catalog_layer_set(source()) + LayerSet(tuple(session_layers().values())) + drawing_layers()
 
 
 def _sizes() -> dict[str, int]:
@@ -119,7 +121,9 @@ def _take(name: str, content: bytes) -> None:
     )
     count = session[_COUNT] = session.get(_COUNT, len(session_layers())) + 1
     ingested, _ = free_ids(ingested, _taken_ids(), tag=f"up{count}")
-    session_layers()[upload_id] = upload_layer(upload_id, _free_title(name), ingested, colour_index=count - 1)
+    session_layers()[upload_id] = upload_layer(
+        upload_id, _free_title(name), ingested, colour_index=count - 1, colours_taken=current_catalog().colours
+    )
     _sizes()[upload_id] = len(content)
     session[f"layer_{upload_id}"] = True
     forget_session_results()

@@ -224,7 +224,7 @@ def _antimeridian(name: str, gdf: gpd.GeoDataFrame, notices: list[Problem]) -> g
         for position in crossing:
             try:
                 fixed = _split_at_antimeridian(gdf.geometry.iloc[position])
-            except (ValueError, shapely.errors.GEOSException):
+            except (ValueError, AssertionError, shapely.errors.GEOSException):  # the library asserts on some rings
                 message = "crosses the antimeridian (±180°) in a way that cannot be split; split it at ±180° yourself"
                 problems.append(Problem(name, _label(gdf, position), "geometry", message))
                 continue

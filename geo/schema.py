@@ -30,6 +30,9 @@ REQUIRED_PROPERTIES: tuple[str, ...] = (
 #: Properties that may be absent; shown when present.
 OPTIONAL_PROPERTIES: tuple[str, ...] = (
     "aliases",
+    "name_ru",  # the name in Russian, Kazakh and Chinese, each where a source gives it (the label-language switch)
+    "name_kk",
+    "name_zh",
     "capacity",
     "capacity_value",
     "capacity_unit",

@@ -68,13 +68,14 @@ def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
     for layer, gdf in frames.items():
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
         table.insert(0, "layer", layer)
+        table.insert(1, "feature_id", gdf.index.astype(str))  # what selects it on the map
         table["length_km"] = geodesic_length_km(gdf).where(is_kind(gdf.geometry, "line"))
         table["sources"] = [source_links(s) for s in gdf["sources"]] if "sources" in gdf.columns else ""
         if "aliases" in table.columns:
             table["aliases"] = [", ".join(str(a) for a in v) if isinstance(v, list) else "" for v in gdf["aliases"]]
         parts.append(table)
     if not parts:
-        return pd.DataFrame(columns=["layer", "id", "name"])
+        return pd.DataFrame(columns=["layer", "feature_id", "id", "name"])
     return pd.concat(parts, ignore_index=True)
 
 

@@ -14,6 +14,7 @@ from geo.schema import LINE_TYPES, POINT_TYPES, POLYGON_TYPES
 from layers.style import Style
 
 __all__ = [
+    "BASEMAP_LABELS",
     "BASEMAP_ROLES",
     "CATALOG_PATH",
     "DATA_DIR",
@@ -36,6 +37,8 @@ GROUPS: tuple[str, ...] = ("Energy", "Logistics", "Industry", "Context")
 ROLES: tuple[str, ...] = ("network", "pipeline", "facility")
 #: What a basemap part is for, beyond being drawn: the ``countries`` polygons decide which country a place is in.
 BASEMAP_ROLES: tuple[str, ...] = ("countries",)
+#: How a point part of the basemap may be drawn as labels only: country names, or places with a dot.
+BASEMAP_LABELS: tuple[str, ...] = ("country", "place")
 _GEOMETRY_TYPES = {"line": LINE_TYPES, "point": POINT_TYPES, "polygon": POLYGON_TYPES}
 
 
@@ -89,6 +92,8 @@ class BasemapPart:
     geometry: str = "line"
     roles: tuple[str, ...] = ()
     data_dir: Path = DATA_DIR
+    labels: str | None = None  # a point part drawn as labels only: "country" or "place" (see BASEMAP_LABELS)
+    min_zoom: str | None = None  # column giving the zoom from which each label shows
 
     @property
     def path(self) -> Path:
@@ -121,6 +126,17 @@ class Catalog:
     basemap: Basemap
     analysis: dict[str, tuple[str, Style]] = field(default_factory=dict, compare=False)
     figures: Path | None = None  # the headline figures file (layers.figures), if the catalog declares one
+
+    @property
+    def colours(self) -> frozenset[str]:
+        """Every colour the catalog's layers are drawn in (line and fill; upper case): uploads take none of them."""
+        return frozenset(
+            colour.upper()
+            for spec in self.layers
+            for colour in (spec.style.colour, spec.style.fill_colour)
+            if isinstance(colour, str)
+        )
+
     _by_id: dict[str, LayerSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -253,7 +269,12 @@ def _basemap_part(raw: dict[str, Any], where: str, data_dir: Path) -> BasemapPar
         raise CatalogError(f"{where}: roles must be a list of {BASEMAP_ROLES}; got {roles!r}")
     if roles and geometry != "polygon":
         raise CatalogError(f"{where}: only a polygon part can have the countries role")
+    labels = raw.get("labels")
+    if labels is not None and (labels not in BASEMAP_LABELS or geometry != "point"):
+        raise CatalogError(f"{where}: labels must be one of {BASEMAP_LABELS}, on a point part; got {labels!r}")
     return BasemapPart(
+        labels=labels,
+        min_zoom=raw.get("min_zoom"),
         id=raw["id"],
         file=raw["file"],
         style=_style(raw["style"], where),

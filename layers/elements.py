@@ -12,7 +12,18 @@ from folium.template import Template
 
 from layers.payload import PageJSON, page_json
 
-__all__ = ["BASEMAP_PANE", "Background", "DataLayer", "DataURL", "Legend", "MetricScale", "RawHTML", "SafeLayerControl"]
+__all__ = [
+    "BASEMAP_PANE",
+    "Background",
+    "DataLayer",
+    "DataURL",
+    "DrawTools",
+    "Legend",
+    "MetricScale",
+    "RawHTML",
+    "SafeLayerControl",
+    "Workspace",
+]
 
 #: The map pane the basemap is drawn in, under the layers (the page script makes it when a layer asks for it).
 BASEMAP_PANE = "ca-basemap"
@@ -57,6 +68,10 @@ class DataLayer(MacroElement):
         Draw on a canvas instead of SVG: no DOM node per feature, so large layers paint fast.
     pane
         The map pane to draw in (Leaflet's overlay pane by default).
+    selectable
+        Its features can be selected (halo, details drawer, chooser) and are styled by status and precision.
+    labels
+        Draw no features, only their labels, placed where they fit: ``"country"`` or ``"place"``.
     """
 
     _template = Template(
@@ -68,6 +83,8 @@ class DataLayer(MacroElement):
             interactive: {{ this.interactive }},
             canvas: {{ this.canvas }},
             pane: {{ this.pane }},
+            selectable: {{ this.selectable }},
+            labels: {{ this.labels }},
             attribution: {{ this.attribution }}
         }).addTo({{ this._parent.get_name() }});
         {% endmacro %}
@@ -84,9 +101,13 @@ class DataLayer(MacroElement):
         attribution: str = "",
         canvas: bool = False,
         pane: str = "overlayPane",
+        selectable: bool = False,
+        labels: str | None = None,
     ) -> None:
         super().__init__()
         self._name = "DataLayer"
+        self.selectable = "true" if selectable else "false"
+        self.labels = page_json(labels)
         if isinstance(payload, DataURL):
             self.method, self.payload = "remoteLayer", page_json(str(payload))
         elif isinstance(payload, PageJSON):
@@ -126,6 +147,51 @@ class Background(MacroElement):
         super().__init__()
         self._name = "Background"
         self.colour = page_json(colour)
+
+
+class Workspace(MacroElement):
+    """The map as a workspace (see ``layers/js/workspace.js``).
+
+    Selection with a halo, a chooser where features overlap, a details drawer, stacked points fanned
+    out, labels where they fit, the timeline over ``span`` (first and last year; none without), the
+    label-language switch and a fullscreen button.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        CorridorAtlas.workspace({{ this._parent.get_name() }}, {span: {{ this.span }}});
+        CorridorAtlas.fullscreen({{ this._parent.get_name() }});
+        CorridorAtlas.languages({{ this._parent.get_name() }}, {{ this.languages }});
+        CorridorAtlas.fillFrame({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, span: tuple[int, int] | None, languages: Sequence[str]) -> None:
+        super().__init__()
+        self._name = "Workspace"
+        self.span = page_json(list(span) if span else None)
+        self.languages = page_json(list(languages))
+
+
+class DrawTools(MacroElement):
+    """Leaflet.draw's toolbar: draw (and so measure) a line, a polygon or a point (``CorridorAtlas.drawTools``).
+
+    What is drawn is kept in ``window.drawnItems``, which the map component sends back to the app.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        CorridorAtlas.drawTools({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "DrawTools"
 
 
 class MetricScale(MacroElement):

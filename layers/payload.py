@@ -137,6 +137,11 @@ class PageContent:
     canvas: bool = False
     label: Sequence[str | None] | None = None
     label_zoom: Any = None  # NumPy array of zoom levels, or None
+    label_all: bool = False  # label every point with its name where the label fits, not only ``label``
+    status: Sequence[str | None] | None = None  # drawn by status (operating, planned …)
+    precision: Sequence[str | None] | None = None  # drawn by location precision (exact … schematic)
+    year: Sequence[int | None] | None = None  # the timeline hides a feature before its year
+    names: dict[str, Sequence[str | None]] | None = None  # label text by language code (ru, kk, zh)
 
     def as_json_object(self) -> dict[str, Any]:
         """The object the page reads (its keys as the page script names them)."""
@@ -154,6 +159,10 @@ class PageContent:
         if self.label is not None:
             value["label"] = self.label
             value["labelZoom"] = self.label_zoom
+        extras = {"status": self.status, "precision": self.precision, "year": self.year, "names": self.names}
+        value.update({key: extra for key, extra in extras.items() if extra is not None})
+        if self.label_all:
+            value["labelAll"] = True
         return value
 
 

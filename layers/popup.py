@@ -25,6 +25,9 @@ __all__ = [
 
 FIELD_LABELS: dict[str, str] = {
     "name": "Name",
+    "name_ru": "Name in Russian",
+    "name_kk": "Name in Kazakh",
+    "name_zh": "Name in Chinese",
     "kind": "Kind",
     "status": "Status",
     "year": "Year",

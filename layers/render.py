@@ -19,8 +19,18 @@ from geo.crs import REGION_BBOX
 from geo.display import DISPLAY_VERTICES, display_copy, vertex_count
 from geo.places import label_column
 from layers.assets import offline_css, offline_js
-from layers.catalog import Basemap, LayerSpec
-from layers.elements import BASEMAP_PANE, Background, DataLayer, DataURL, Legend, MetricScale, SafeLayerControl
+from layers.catalog import Basemap, BasemapPart, LayerSpec
+from layers.elements import (
+    BASEMAP_PANE,
+    Background,
+    DataLayer,
+    DataURL,
+    DrawTools,
+    Legend,
+    MetricScale,
+    SafeLayerControl,
+    Workspace,
+)
 from layers.payload import PageContent, PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
 from layers.style import Style, swatch_svg
@@ -161,8 +171,29 @@ def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, max_vertices: int =
         **drawing(spec, gdf),
         label=column_text(gdf[spec.label], spec.label) if labelled else None,
         label_zoom=_label_zoom(spec, gdf) if labelled else None,
+        label_all=declared and spec.geometry == "point" and not labelled,
+        **drawn_by(gdf),
     )
     return layer_data(gdf, content)
+
+
+#: Languages a feature's label may be shown in besides English (columns ``name_ru``, ``name_kk``, ``name_zh``).
+LABEL_LANGUAGES = ("ru", "kk", "zh")
+
+
+def drawn_by(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
+    """What styles and filters features in the page: status, location precision, year, names by language."""
+    out: dict[str, Any] = {}
+    for key, column in (("status", "status"), ("precision", "location_precision")):
+        if column in gdf.columns:
+            out[key] = column_text(gdf[column], column)
+    if "year" in gdf.columns:
+        years = pd.to_numeric(gdf["year"], errors="coerce")
+        out["year"] = [None if pd.isna(y) else int(y) for y in years.tolist()]
+    names = {lang: column_text(gdf[f"name_{lang}"], "name") for lang in LABEL_LANGUAGES if f"name_{lang}" in gdf}
+    if names:
+        out["names"] = names
+    return out
 
 
 def _declared_fields(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -205,12 +236,28 @@ def text_content(count: int, tooltips: Sequence[str] | None = None) -> PageConte
 
 
 def basemap_payloads(basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, PageJSON]:
-    """Page data of each basemap part (geometry only), keyed by part id; missing parts are left out."""
-    return {
-        part.id: layer_data(frames[part.id], text_content(len(frames[part.id])))
-        for part in basemap.parts
-        if part.id in frames
-    }
+    """Page data of each basemap part, keyed by part id; missing parts are left out.
+
+    A part drawn as labels ships its names (``name``, and ``name_ru`` … where the file has them) and
+    the zoom each label shows from; the others ship geometry only.
+    """
+    return {part.id: _basemap_payload(part, frames[part.id]) for part in basemap.parts if part.id in frames}
+
+
+def _basemap_payload(part: BasemapPart, gdf: gpd.GeoDataFrame) -> PageJSON:
+    if part.labels is None or "name" not in gdf.columns:
+        return layer_data(gdf, text_content(len(gdf)))
+    zoom = None
+    if part.min_zoom and part.min_zoom in gdf.columns:
+        zoom = pd.to_numeric(gdf[part.min_zoom], errors="coerce").fillna(0).to_numpy(dtype=float)
+    names = {lang: column_text(gdf[f"name_{lang}"], "name") for lang in LABEL_LANGUAGES if f"name_{lang}" in gdf}
+    content = PageContent(
+        ids=[str(i) for i in range(len(gdf))],
+        label=column_text(gdf["name"], "name"),
+        label_zoom=zoom,
+        names=names or None,
+    )
+    return layer_data(gdf, content, precision_deg=1e-4)
 
 
 def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON | DataURL]) -> folium.FeatureGroup:
@@ -224,6 +271,7 @@ def _basemap_group(basemap: Basemap, payloads: Mapping[str, PageJSON | DataURL])
             interactive=False,
             canvas=True,
             pane=BASEMAP_PANE,
+            labels=part.labels,
             attribution=basemap.attribution if i == 0 else "",
         ).add_to(group)
     return group
@@ -275,6 +323,8 @@ def build_map(
     collapsed_control: bool = True,
     overlays: Sequence[Overlay] = (),
     link_assets: bool = True,
+    span: tuple[int, int] | None = None,
+    draw: bool = False,
 ) -> BuiltMap:
     """Build the interactive map: offline basemap, online base layers, every catalog layer, legend.
 
@@ -302,6 +352,10 @@ def build_map(
     link_assets
         Whether the map's page links its scripts and stylesheets itself (a whole HTML page); without,
         whoever shows the map loads :attr:`BuiltMap.js` and :attr:`BuiltMap.css` (a component).
+    span
+        First and last year of the features: the timeline's range (no timeline without).
+    draw
+        Add the drawing and measuring tools (Leaflet.draw).
 
     Returns
     -------
@@ -323,11 +377,14 @@ def build_map(
         max_lat=REGION_BBOX[3],
         max_lon=REGION_BBOX[2],
     )
-    js, css = tuple(offline_js()), tuple(offline_css())
+    js, css = tuple(offline_js(draw=draw)), tuple(offline_css(draw=draw))
     fmap.default_js = list(js) if link_assets else []
     fmap.default_css = list(css) if link_assets else []
     fmap.add_child(Background(basemap.background))
+    fmap.add_child(Workspace(span, ("en", *LABEL_LANGUAGES)))
     fmap.add_child(MetricScale())
+    if draw:
+        fmap.add_child(DrawTools())
     base_layers: list[folium.map.Layer] = [_basemap_group(basemap, basemap_parts), *_tile_layers()]
     for base in base_layers:
         base.add_to(fmap)
@@ -347,6 +404,7 @@ def build_map(
             style=spec.style.leaflet(),
             radius=spec.style.radius,
             attribution=attribution,
+            selectable=True,
         ).add_to(group)
         group.add_to(fmap)
         groups[spec.id] = group.get_name()

@@ -53,7 +53,7 @@ def test_offline_page__draws_every_feature_and_toggles_without_any_request(page,
     page.goto(offline_page.as_uri())
     page.wait_for_selector("path.leaflet-interactive")
     assert _drawn(page) == _expected_paths(CATALOG.ids)
-    legend_rows = page.locator(".ca-legend-row:visible")
+    legend_rows = page.locator(".ca-legend-row:not(.ca-legend-style):visible")
     assert legend_rows.count() == len(CATALOG.layers)
 
     page.hover(".leaflet-control-layers")  # the control unfolds on hover, as for a user
@@ -64,8 +64,10 @@ def test_offline_page__draws_every_feature_and_toggles_without_any_request(page,
 
     page.mouse.move(700, 880)  # away from the layer control, which folds again
     _click_a_facility(page)
-    page.wait_for_selector(".ca-popup")
-    assert page.locator(".ca-popup .ca-sources li").count() >= 1
+    page.wait_for_selector(".ca-drawer:not([hidden]), .ca-chooser-item")
+    if page.locator(".ca-chooser-item").count():  # markers that overlap offer a chooser first
+        page.locator(".ca-chooser-item").first.click()
+    assert page.locator(".ca-drawer .ca-sources li").count() >= 1
     assert not errors
     assert page.requests[0] == offline_page.as_uri()
     assert _outside(page.requests) == []
@@ -101,12 +103,13 @@ def test_app__basemap_is_fetched_from_the_app_and_drawn_under_the_layers(page, a
     page.on("response", lambda response: statuses.__setitem__(response.url, response.status))
     page.goto(app_url)
     frame = _map_frame(page)
-    parts = len(CATALOG.basemap.parts)
+    parts = len([part for part in CATALOG.basemap.parts if part.labels is None])  # label parts draw no canvas
     canvases = frame.locator(".leaflet-ca-basemap-pane canvas")
     deadline = time.monotonic() + 30
     while canvases.count() < parts and time.monotonic() < deadline:
         time.sleep(0.2)
     assert canvases.count() == parts  # one canvas per part, in the pane under the overlays
+    frame.locator(".ca-country").first.wait_for()  # and the label parts' names, placed by the page
     static = {url: status for url, status in statuses.items() if "/app/static/" in url}
     assert sum("/basemap-" in url for url in static) == 1  # every part in one file
     assert any("/leaflet-" in url and url.endswith(".js") for url in static)
@@ -151,7 +154,7 @@ def test_html_snapshot__draws_its_features_offline_with_title_and_legend(page, t
     assert _drawn(page) == _expected_paths(chosen)
     assert page.locator(".ca-title-main").inner_text() == "Gas and rail"
     assert page.locator(".ca-title-sub").inner_text() == "<i>not markup</i>"
-    assert page.locator(".ca-legend-row:visible").count() == len(chosen)
+    assert page.locator(".ca-legend-row:not(.ca-legend-style):visible").count() == len(chosen)
     assert [u for u in page.requests if not u.startswith("data:")] == [path.as_uri()]
 
 
@@ -172,7 +175,7 @@ def _watch(page) -> tuple[list[str], list[str]]:
     return dialogs, errors
 
 
-def test_hostile_layer__nothing_executes_in_popups_tooltips_or_legend(page, tmp_path):
+def test_hostile_layer__nothing_executes_in_details_tooltips_or_legend(page, tmp_path):
     from geo.ingest import ingest
     from layers.uploads import upload_layer
 
@@ -184,15 +187,17 @@ def test_hostile_layer__nothing_executes_in_popups_tooltips_or_legend(page, tmp_
     dialogs, errors = _watch(page)
     page.goto(path.as_uri())
     page.wait_for_selector("path.leaflet-interactive")
+    shown = ""
     for marker in page.locator("path.leaflet-interactive").all():
         box = marker.bounding_box()
         if box:
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
             page.wait_for_timeout(100)
+            shown += page.locator(".ca-drawer").inner_text()
+            shown += " ".join(page.locator(".leaflet-popup-content").all_inner_texts())
     page.hover(".leaflet-control-layers")
-    popup_text = page.locator(".leaflet-popup-content").last.inner_text()
-    assert "{{ 7*7 }}" in popup_text or "alert(" in popup_text  # shown as text
+    assert "{{ 7*7 }}" in shown or "alert(" in shown  # the details drawer (or the chooser) shows them as text
     assert "<img src=x onerror=alert('title')>{{ 7*7 }}" in page.locator(".leaflet-control-layers").inner_text()
     assert dialogs == [] and errors == []
     assert page.locator("iframe, svg[onload], img[onerror]").count() == 0

@@ -57,7 +57,10 @@ def test_basemap_part__loads_in_wgs84(part):
         "LineString",
         "MultiLineString",
         "GeoJSON",
+        "Point",  # label parts: names placed by the page
     }
+    if part.labels:
+        assert data["label"] and all(isinstance(name, str) and name for name in data["label"])
 
 
 def test_catalog__groups_and_required_layers():

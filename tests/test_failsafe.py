@@ -39,9 +39,10 @@ def _boom(*args, **kwargs):
     [
         ("app.main.metrics_section", "Metrics", "The Metrics tab failed"),
         ("app.main.visible_table", "Visible features", "The Visible features tab failed"),
-        ("app.main.details_panel", "Metrics", "The details panel failed"),
+        ("app.main.search_bar", "Metrics", "Search and share failed"),
         ("app.main.show_map", "Metrics", "The map failed"),
-        ("app.sidebar.filters_and_search", "Metrics", "Filters and search failed"),
+        ("app.sidebar.filters_section", "Metrics", "Filters failed"),
+        ("app.sidebar.drawings_section", "Metrics", "Your drawings failed"),
     ],
 )
 def test_app__a_failing_part_shows_one_line_and_the_rest_of_the_page_works(monkeypatch, target, tab, shown):

@@ -215,3 +215,21 @@ def test_damaged_flatgeobuf__says_damaged_not_the_readers_inner_error(tmp_path, 
         ingest("cut.fgb", data[: len(data) // 2] + b"\x00" * 50)
     assert str(caught.value).startswith("cut.fgb: not a readable .fgb file")
     assert "index" not in str(caught.value) and "/tmp" not in str(caught.value)
+
+
+def test_polygon_the_antimeridian_library_cannot_split__is_refused_with_the_feature_named():
+    """A self-crossing ring reaching -180° trips an assertion inside ``antimeridian``: the user gets a message."""
+    import json
+
+    import pytest
+
+    from geo.errors import LayerValidationError
+    from geo.ingest import ingest
+
+    ring = [[80.3, 44.2], [-180.0, 38.0], [76.95, 43.0], [80.3, 44.2], [77.2, 43.25], [76.95, 43.25], [80.3, 44.2]]
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": "odd"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    ]}  # fmt: skip
+    with pytest.raises(LayerValidationError) as err:
+        ingest("fuzz.geojson", json.dumps(doc).encode())
+    assert "odd" in str(err.value) and "antimeridian" in str(err.value)

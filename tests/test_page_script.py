@@ -74,7 +74,7 @@ def test_page_script__decodes_each_geometry_kind_to_the_grid_rounded_coordinates
         assert np.abs(got_xy - want_xy).max() < 1e-9  # the 1e-5° grid, nothing lost beyond it
 
 
-def test_page_script__popups_and_tooltips_show_values_as_text(page, tmp_path):
+def test_page_script__details_drawer_and_tooltips_show_values_as_text(page, tmp_path):
     spec = _spec("point", tooltip=("name", "status"), popup=("name", "operator"))
     gdf = _points([(75.0, 45.0)], name=HOSTILE_NAME, operator="</table><script>alert(2)</script>", status="built")
     html = build_map([(spec, layer_payload(spec, gdf))], basemap=EMPTY_BASEMAP, basemap_parts={}).map
@@ -84,10 +84,11 @@ def test_page_script__popups_and_tooltips_show_values_as_text(page, tmp_path):
     assert page.locator(".leaflet-tooltip").inner_text() == f"{HOSTILE_NAME} · built"
     assert page.locator(".leaflet-tooltip b").inner_text() == HOSTILE_NAME
     marker.click()
-    cells = page.locator(".ca-popup td").all_inner_texts()
+    cells = page.locator(".ca-drawer td").all_inner_texts()
     assert cells == [HOSTILE_NAME, "</table><script>alert(2)</script>"]
-    assert page.locator(".ca-popup .ca-sources a").get_attribute("href") == "https://example.org/source"
-    assert page.locator(".ca-popup img, .ca-popup script").count() == 0 and dialogs == []
+    assert page.locator(".ca-drawer-name").inner_text() == HOSTILE_NAME
+    assert page.locator(".ca-drawer .ca-sources a").get_attribute("href") == "https://example.org/source"
+    assert page.locator(".ca-drawer img, .ca-drawer script").count() == 0 and dialogs == []
 
 
 def test_dense_points__cluster_on_one_canvas_and_open_popups_one_by_one(page, tmp_path):

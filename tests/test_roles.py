@@ -63,7 +63,12 @@ def test_project_catalog__facility_layers_are_point_layers_and_rail_is_the_netwo
     cat = default_catalog()
     assert [spec.id for spec in cat.with_role("network")] == ["rail_corridors"]
     assert [spec.id for spec in cat.with_role("pipeline")] == ["oil_pipelines", "gas_pipelines"]
-    assert [part.id for part in cat.basemap.parts if part.geometry == "polygon"] == ["sea", "countries", "lakes"]
+    assert [part.id for part in cat.basemap.parts if part.geometry == "polygon"] == [
+        "world",
+        "sea",
+        "countries",
+        "lakes",
+    ]
     assert cat.basemap.with_role("countries").id == "countries"
     facilities = cat.with_role("facility")
     assert {"khorgos", "lianyungang", "almaty_plant", "crossings", "ports", "projects"} <= {s.id for s in facilities}

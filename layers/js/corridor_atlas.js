@@ -54,6 +54,13 @@
   }
 
   function popupHtml(data, i) {
+    return '<div class="ca-popup"><div class="ca-layer">' + esc(data.title) + "</div>" + detailsHtml(data, i) + "</div>";
+  }
+
+  function hasPopup(data) { return data.popup.length > 0 || Boolean(data.sources); }
+
+  /* The details card of feature ``i``: every field with its heading, whole, and its sources. */
+  function detailsHtml(data, i) {
     var rows = "";
     data.popup.forEach(function (field) {
       var value = data.values[field][i];
@@ -61,12 +68,9 @@
       rows += "<tr><th>" + esc(data.headings[field]) + "</th><td>" + esc(value) + "</td></tr>";
     });
     var sources = data.sources && data.sources[i];  // HTML made and escaped on the server
-    var tail = sources ? '<div class="ca-sources-head">Sources</div>' + sources : "";
-    return '<div class="ca-popup"><div class="ca-layer">' + esc(data.title) + "</div>" +
-      '<table class="ca-props">' + rows + "</table>" + tail + "</div>";
+    return '<table class="ca-props">' + rows + "</table>" +
+      (sources ? '<div class="ca-sources-head">Sources</div>' + sources : "");
   }
-
-  function hasPopup(data) { return data.popup.length > 0 || Boolean(data.sources); }
 
   /* Web Mercator position of each point in [0, 1] × [0, 1], computed once. */
   function mercator(flat) {
@@ -236,27 +240,49 @@
     attach();
   }
 
+  /* Labels only (countries, places of the basemap): placed by the workspace where they fit, while shown. */
+  function labelLayer(data, kind) {
+    var group = L.layerGroup(), shownOn = null;
+    group.on("add", function () {
+      shownOn = group._map;
+      if (window.CorridorAtlas.basemapLabels) { window.CorridorAtlas.basemapLabels(shownOn, data, kind); }
+    });
+    group.on("remove", function () {
+      if (shownOn && window.CorridorAtlas.basemapLabels) { window.CorridorAtlas.basemapLabels(shownOn, null, kind); }
+      shownOn = null;
+    });
+    return group;
+  }
+
   /* The Leaflet layer for one layer's page data. */
   function layer(data, options) {
     var style = options.style;
+    if (options.labels) { return labelLayer(data, options.labels); }
     if (data.dense) {
       return new DensePoints(data, style, {radius: options.radius, attribution: options.attribution});
     }
     var features = geometries(data.geometry).map(function (geometry, i) {
       return {type: "Feature", geometry: geometry, properties: {id: data.ids[i], i: i}};
     });
+    var selectable = options.selectable && window.CorridorAtlas.register;
+    var styled = selectable ? window.CorridorAtlas.featureStyle : function (base) { return base; };
     var made = L.geoJSON(features, {
-      style: function () { return style; },
+      style: function (feature) { return styled(style, data, feature.properties.i, false); },
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, Object.assign({}, style, {radius: options.radius}));
+        var base = Object.assign({}, style, {radius: options.radius});
+        return L.circleMarker(latlng, styled(base, data, feature.properties.i, true));
       },
       onEachFeature: function (feature, item) {
         var i = feature.properties.i;
+        if (selectable) {
+          return;  // labels, details and selection: see workspace.js (registered below)
+        }
         if (data.label && present(data.label[i])) {
           item.bindTooltip(esc(data.label[i]), {
             permanent: true, direction: "right", offset: [6, 0], className: "ca-label"
           });
-        } else if (data.tooltip.length) {
+        }
+        if (data.tooltip.length && !(data.label && present(data.label[i]))) {
           item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true});
         }
         if (hasPopup(data)) {
@@ -271,7 +297,15 @@
     if (options.pane && options.pane !== "overlayPane") {
       made.beforeAdd = function (map) { ensurePane(map, options.pane); };
     }
-    manageLabels(made, data);
+    if (selectable) {
+      made.eachLayer(function (item) {
+        var i = item.feature.properties.i;
+        if (data.tooltip.length) { item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true}); }
+        window.CorridorAtlas.register(data.ids[i], {item: item, data: data, i: i, geo: made});
+      });
+    } else {
+      manageLabels(made, data);
+    }
     return made;
   }
 
@@ -307,6 +341,7 @@
         if (!data) { throw new Error(url + ": no such layer in the file"); }
         holder.addLayer(layer(data, options));
         holder.fire("ca:loaded");
+        if (holder._map) { holder._map.fire("ca:loaded"); }
       })
       .catch(function (err) { console.error("Corridor Atlas: layer data not loaded: " + err.message); });
     return holder;
@@ -319,25 +354,47 @@
     control.onAdd = function () {
       var box = L.DomUtil.create("div", "ca-legend");
       box.setAttribute("role", "list");
-      var head = L.DomUtil.create("div", "ca-legend-title", box);
+      var head = L.DomUtil.create("button", "ca-legend-title", box);
+      head.type = "button";
       head.textContent = title;
+      head.setAttribute("aria-expanded", "true");
+      var rows = L.DomUtil.create("div", "ca-legend-rows", box);
       entries.forEach(function (entry) {
-        entry.row = L.DomUtil.create("div", "ca-legend-row", box);
+        entry.row = L.DomUtil.create("div", "ca-legend-row", rows);
         entry.row.setAttribute("role", "listitem");
         entry.row.innerHTML = entry.html;
       });
+      if (window.CorridorAtlas.legendStyles) { window.CorridorAtlas.legendStyles(map, rows); }
+      function fold(folded) {
+        box.classList.toggle("ca-folded", folded);
+        head.setAttribute("aria-expanded", String(!folded));
+      }
+      L.DomEvent.on(head, "click", function () { fold(!box.classList.contains("ca-folded")); });
+      fold(map.getSize().x < 600);  // a phone: folded until asked for
       L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
       return box;
     };
     control.addTo(map);
     function refresh() {
       entries.forEach(function (entry) {
-        entry.row.style.display = map.hasLayer(entry.layer) ? "" : "none";
+        entry.row.style.display = map.hasLayer(entry.layer) && drawnCount(entry.layer) > 0 ? "" : "none";
       });
     }
-    map.on("overlayadd overlayremove layeradd layerremove", refresh);
+    map.on("overlayadd overlayremove layeradd layerremove ca:drawn", refresh);
     refresh();
     return control;
+  }
+
+  /* How many features a layer draws now (a layer still loading counts as drawing one). */
+  function drawnCount(layer) {
+    if (layer instanceof L.GeoJSON) { return layer.getLayers().length; }
+    if (layer instanceof L.LayerGroup) {
+      var children = layer.getLayers();
+      if (!children.length) { return 1; }
+      return children.reduce(function (sum, child) { return sum + drawnCount(child); }, 0);
+    }
+    return 1;
   }
 
   /* A title and subtitle box in the map's top-left corner (set as text, never as HTML). */
@@ -365,7 +422,7 @@
   }
 
   window.CorridorAtlas = {
-    esc: esc, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml,
+    esc: esc, present: present, detailsHtml: detailsHtml, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml,
     tooltipHtml: tooltipHtml, legend: legend, background: background, titleBox: titleBox, showOnly: showOnly
   };
 })();
