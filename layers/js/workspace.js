@@ -142,10 +142,28 @@
     state.drawer.show(entry);
     if (options.fly) {
       var item = entry.item;
+      map.once("moveend", function () { keepVisible(state, entry); });
       if (isPoint(item)) { map.flyTo(item.getLatLng(), Math.max(map.getZoom(), 8), {duration: 0.6}); }
       else { map.flyToBounds(item.getBounds().pad(0.15), {duration: 0.6, maxZoom: 9}); }
+    } else {
+      keepVisible(state, entry);
+      setTimeout(function () { if (state.selected === id) { keepVisible(state, entry); } }, 400);  // after layout
     }
     if (options.report) { report(state); }
+  }
+
+  /* Pan so the selected feature is not under the details drawer: into the map's free part (left of the
+     drawer on a wide screen, above it on a phone). */
+  function keepVisible(state, entry) {
+    var map = state.map, box = state.drawer.rect();
+    if (!box) { return; }
+    var item = entry.item, at = isPoint(item) ? item.getLatLng() : item.getBounds().getCenter();
+    var p = map.latLngToContainerPoint(at), size = map.getSize();
+    var m = 40;  // the marker, its halo and its label need room beside the drawer
+    if (p.x < box.left - m || p.y < box.top - m || p.x > box.right + m || p.y > box.bottom + m) { return; }
+    var wide = box.left > size.x / 3;
+    var target = wide ? L.point(box.left / 2, size.y / 2) : L.point(size.x / 2, box.top / 2);
+    map.panBy(p.subtract(target), {animate: false});
   }
 
   /* What the map tells the app: the selection, the year and the label language, as one message. The
@@ -206,7 +224,13 @@
         body.innerHTML = CA.detailsHtml(entry.data, entry.i);
         box.hidden = false;
       },
-      hide: function () { box.hidden = true; box.innerHTML = ""; }
+      hide: function () { box.hidden = true; box.innerHTML = ""; },
+      rect: function () {
+        if (box.hidden) { return null; }
+        var outer = state.map.getContainer().getBoundingClientRect(), inner = box.getBoundingClientRect();
+        return {left: inner.left - outer.left, top: inner.top - outer.top, right: inner.right - outer.left,
+          bottom: inner.bottom - outer.top};
+      }
     };
   }
 
@@ -410,6 +434,7 @@
     state.timeline = options.span ? makeTimeline(state, options.span) : {show: function () {}};
     state.timeline.show(null);
     map.on("click", function (event) { onClick(state, event); });
+    map.on("resize", function () { if (state.selected) { keepVisible(state, registry[state.selected]); } });
     map.on("draw:drawstart", function () { state.drawing = true; });
     map.on("draw:drawstop", function () { state.drawing = false; });
     var pending = null;
