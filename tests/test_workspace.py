@@ -143,3 +143,10 @@ def test_app__sector_filter_disables_its_toggles_and_metrics_follow_it():
     assert any(h.value.startswith("Logistics (hidden by the Sector filter)") for h in at.sidebar.subheader)
     assert int(next(m.value for m in at.metric if m.label == "Facilities")) < int(facilities)
     assert any("sectors Energy, Industry, Context" in c.value for c in at.caption)
+
+
+def test_app__the_table_marks_the_feature_selected_on_the_map():
+    at = _run({"layers": "khorgos", "feature": "khorgos-gateway"}, tab="Visible features")
+    table = next(df.value for df in at.dataframe)
+    marked = table[table[""] == "▶"]
+    assert list(marked["name"]) == [next(n for n in table["name"] if "Gateway" in n)]
