@@ -15,7 +15,6 @@ import streamlit as st
 
 from app.statics import publish
 from geo.errors import CorridorAtlasError
-from geo.filters import year_range
 from layers.catalog import CATALOG_PATH, DATA_DIR, Catalog, load_catalog
 from layers.elements import DataURL
 from layers.layer import LayerSet
@@ -144,10 +143,3 @@ def data_bounds(frames: list[gpd.GeoDataFrame]) -> tuple[float, float, float, fl
         return None
     bounds = pd.DataFrame([gdf.total_bounds for gdf in frames], columns=["x0", "y0", "x1", "y1"])
     return (bounds.x0.min(), bounds.y0.min(), bounds.x1.max(), bounds.y1.max())
-
-
-@st.cache_resource(show_spinner=False)
-def years(src: Source) -> tuple[int, int] | None:
-    """First and last year of the catalog's loaded layers (the timeline slider's range); ``None`` with no layer."""
-    frames = [layer.frame for layer in catalog_layer_set(src)]
-    return year_range(frames) if frames else None

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import streamlit as st
 
 from app.data import current_catalog
 from app.state import forget_session_results, keep_view, session
 from app.text import plain
+from geo.kinds import kind_of
 from layers.drawings import DRAWN_KINDS, Drawing, drawing_from_geojson, drawings_geojson, drawn_frame, drawn_layers
 from layers.layer import LayerSet
 
-#: Session state: the drawings ``{id: Drawing}``, the geometries already taken from the map, and a counter.
-_DRAWINGS, _SEEN, _COUNT = "drawings", "_drawings_seen", "_drawings_count"
+#: Session state: the drawings ``{id: Drawing}``, the geometries already taken from the map, a counter, and
+#: the drawings as measured features and layers (made again only when the drawings change).
+_DRAWINGS, _SEEN, _COUNT, _MADE = "drawings", "_drawings_seen", "_drawings_count", "_drawings_made"
 
 
 def drawings() -> dict[str, Drawing]:
@@ -21,10 +24,19 @@ def drawings() -> dict[str, Drawing]:
     return session.setdefault(_DRAWINGS, {})
 
 
+def _made() -> tuple[gpd.GeoDataFrame, LayerSet]:
+    """The drawings measured (one frame) and as layers (one per kind), kept until the drawings change."""
+    drawn = tuple(drawings().values())
+    made = session.get(_MADE)
+    if made is None or made[0] != drawn:
+        frame = drawn_frame(drawn)
+        made = session[_MADE] = (drawn, frame, LayerSet(tuple(drawn_layers(frame, current_catalog().colours))))
+    return made[1], made[2]
+
+
 def drawing_layers() -> LayerSet:
     """The drawings as layers (one per kind), in colours no catalog layer uses."""
-    drawn = list(drawings().values())
-    return LayerSet(tuple(drawn_layers(drawn, current_catalog().colours))) if drawn else LayerSet(())
+    return _made()[1] if drawings() else LayerSet(())
 
 
 def take_drawings() -> None:
@@ -44,9 +56,8 @@ def take_drawings() -> None:
             continue
         seen.add(key)
         count = session[_COUNT] = int(session.get(_COUNT) or 0) + 1
-        kind = Drawing("", "", geometry).kind
         drawing_id = f"drawn-{count}"
-        drawings()[drawing_id] = Drawing(drawing_id, f"{DRAWN_KINDS[kind][2]} {count}", geometry)
+        drawings()[drawing_id] = Drawing(drawing_id, f"{DRAWN_KINDS[kind_of(geometry)][2]} {count}", geometry)
         added = True
     if added:
         forget_session_results()
@@ -80,7 +91,7 @@ def drawings_section() -> None:
             "alignment: pick it in the Corridor tab for its report."
         )
         return
-    frame = drawn_frame(list(drawings().values()))
+    frame, _ = _made()
     for drawing_id, drawing in list(drawings().items()):
         name, remove = st.columns([5, 1], vertical_alignment="bottom")
         session.setdefault(f"drawn_name_{drawing_id}", drawing.name)
@@ -95,7 +106,7 @@ def drawings_section() -> None:
             st.caption(plain(f"{drawing.geometry.y:.5f}° N, {drawing.geometry.x:.5f}° E"))
     st.download_button(
         "Download drawings (GeoJSON)",
-        drawings_geojson(list(drawings().values())),
+        drawings_geojson(frame),
         file_name="corridor-atlas-drawings.geojson",
         mime="application/geo+json",
         on_click="ignore",

@@ -17,7 +17,16 @@ from app.mapview import MapAsk, MapPage, map_page, map_state, show_map
 from app.panels import filters_of, metrics_section, status_line, visible_table
 from app.reports import charts_panel, export_panel
 from app.sidebar import layer_toggles, search_bar, settle_year, sidebar_heading, sidebar_tools
-from app.state import TAB_KEY, TABS, AppState, UrlState, keep_tab_widgets, read_map_events, session
+from app.state import (
+    TAB_KEY,
+    TABS,
+    AppState,
+    UrlState,
+    keep_tab_widgets,
+    read_map_events,
+    session,
+    timeline_year,
+)
 from app.text import plain
 from app.uploads import current_layers
 from geo.filters import Filters
@@ -35,9 +44,10 @@ def main() -> None:
         return
     UrlState.seed()
     keep_tab_widgets()
-    settle_year()
+    every = current_layers()
+    settle_year(every)
     state = UrlState.current()
-    layers = drawable(current_layers(), filters_of(state))
+    layers = drawable(every, filters_of(state))
     for message in layers.errors.values():
         st.error(plain(message))
     _, base_problems = basemap_page_data(source())
@@ -106,34 +116,32 @@ class MapArea(NamedTuple):
     layers: LayerSet
 
 
-def visible_layers(layers: LayerSet, state: AppState) -> tuple[str, ...]:
-    """The layers switched on, but those of a sector the filter leaves out (a user's layers belong to none)."""
+def in_sectors(layers: LayerSet, state: AppState) -> LayerSet:
+    """The layers of the sectors the filter keeps (a user's layers belong to none, so they always stay)."""
     sectors = set(state.sectors)
-    return tuple(
-        layer.id
-        for layer in layers
-        if session.get(layer.spec.widget_key) and (layer.spec.group in sectors or layer.spec.group not in GROUPS)
-    )
+    return layers.only(layer.id for layer in layers if layer.spec.group in sectors or layer.spec.group not in GROUPS)
+
+
+def visible_layers(layers: LayerSet, state: AppState) -> tuple[str, ...]:
+    """The layers switched on, but those of a sector the filter leaves out."""
+    return tuple(layer.id for layer in in_sectors(layers, state) if session.get(layer.spec.widget_key))
 
 
 def covered(layers: LayerSet, state: AppState) -> LayerSet:
-    """The layers of the sectors the filter keeps (a user's layers belong to none), as the filters show them."""
-    sectors = set(state.sectors)
-    kept = tuple(layer.id for layer in layers if layer.spec.group in sectors or layer.spec.group not in GROUPS)
-    return layers.only(kept).through(filters_of(state))
+    """What Metrics count: the layers of the sectors kept, as the status filter and the timeline show them."""
+    return in_sectors(layers, state).through(filters_of(state))
 
 
 def map_ask() -> MapAsk:
     """What the page is asked to show besides the layers: selection, year, label language, theme."""
     state = UrlState.current()
-    last = session.get("_year_max")
-    theme = st.context.theme.type if st.context.theme.type in ("light", "dark") else "light"
+    theme = st.context.theme.type
     return MapAsk(
         feature=state.feature or None,
         seq=int(session.get("select_seq") or 0),
-        year=None if state.year is None or state.year == last else int(state.year),
+        year=timeline_year(state),
         lang=session.get("lang") or "en",
-        theme=theme,
+        theme=theme if theme in ("light", "dark") else "light",
     )
 
 
@@ -148,7 +156,7 @@ def map_area(area: MapArea, toggles: DeltaGenerator) -> None:
     with toggles, part("toggles"):
         layer_toggles(area.layers.errors, UrlState.current().sectors)
     visible = visible_layers(area.layers, UrlState.current())
-    status_line(area.layers, visible)
+    status_line(area.layers, visible, UrlState.current())
     if area.page is not None:
         with part("map"):
             result = show_map(area.page, visible, map_ask())

@@ -125,7 +125,6 @@ def state_map(state: MapState, layers: LayerSet, src: Source) -> BuiltMap:
     urls = basemap_urls(src) if serving() else None
     base = urls if urls is not None else basemap_page_data(src)[0]
     shown = layers.through(state.filters)
-    frames = [layer.frame for layer in layers if "year" in layer.frame.columns and layer.frame["year"].notna().any()]
     return build_map(
         [(layer.spec, layer.page_data) for layer in shown],
         basemap=cat.basemap,
@@ -136,7 +135,7 @@ def state_map(state: MapState, layers: LayerSet, src: Source) -> BuiltMap:
         attribution=DATA_CREDIT,
         overlays=analysis_overlays(state, layers, src),
         link_assets=False,
-        span=year_range(frames) if frames else None,
+        span=year_range(layers.frames().values()),
         draw=True,
     )
 

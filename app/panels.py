@@ -11,7 +11,7 @@ import streamlit as st
 
 from app.data import Source, catalog, countries, source
 from app.results import result
-from app.state import AppState, choose_feature, session
+from app.state import AppState, choose_feature, session, timeline_year
 from app.text import Link, markdown_table, plain
 from geo.citation import cited
 from geo.columns import is_missing
@@ -24,16 +24,19 @@ from layers.figures import HeadlineFigure, load_figures
 from layers.layer import LayerSet
 
 
-def status_line(layers: LayerSet, visible: Sequence[str]) -> None:
-    """What the map shows, in one line over it; a warning when the filters leave nothing to show."""
-    from app.state import UrlState
+def _filters_text(state: AppState) -> tuple[str, str]:
+    """The status filter and the timeline's year, as the page words them ("all", "as of 2015")."""
+    statuses = "all" if set(STATUSES) <= set(state.statuses) else ", ".join(state.statuses) or "none"
+    year = timeline_year(state)
+    return statuses, f"as of {'today' if year is None else year}"
 
-    state = UrlState.current()
+
+def status_line(layers: LayerSet, visible: Sequence[str], state: AppState) -> None:
+    """What the map shows, in one line over it; a warning when the filters leave nothing to show."""
     on = layers.only(visible)
     total = sum(len(layer.frame) for layer in on)
     shown = sum(len(layer.frame) for layer in on.through(filters_of(state)))
-    statuses = "all" if set(STATUSES) <= set(state.statuses) else ", ".join(state.statuses) or "none"
-    year = "today" if state.year is None or state.year == session.get("_year_max") else f"as of {state.year}"
+    statuses, year = _filters_text(state)
     if not on:
         st.info("No layer is switched on: tick one in the sidebar, or pick a search result.")
     elif shown == 0:
@@ -168,8 +171,8 @@ def headline_section() -> None:
 def coverage(layers: LayerSet, state: AppState) -> str:
     """What a tab's figures cover: which sectors, statuses and year."""
     sectors = "all sectors" if set(GROUPS) <= set(state.sectors) else "sectors " + ", ".join(state.sectors)
-    statuses = "every status" if set(STATUSES) <= set(state.statuses) else "status " + ", ".join(state.statuses)
-    year = "as of today" if state.year is None or state.year == session.get("_year_max") else f"as of {state.year}"
+    statuses, year = _filters_text(state)
+    statuses = "every status" if statuses == "all" else f"status {statuses}"
     return f"Covers {len(layers)} layers ({sectors}; your own layers always), {statuses}, {year}."
 
 

@@ -7,14 +7,16 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from app.data import DATA_CREDIT, current_catalog, source, years
+from app.data import DATA_CREDIT, current_catalog
 from app.drawings import drawings_section
 from app.failsafe import part
-from app.results import find_feature
+from app.results import find_feature, result
 from app.state import UrlState, choose_feature, keep_view, session
 from app.text import plain
 from app.uploads import current_layers, uploads_section
+from geo.filters import year_range
 from geo.schema import STATUSES
+from geo.summary import status_counts
 from layers.catalog import GROUPS
 from layers.layer import LayerSet
 
@@ -71,21 +73,10 @@ def go_to_search_result() -> None:
     choose_feature(picked)
 
 
-def status_counts(layers: LayerSet) -> dict[str, int]:
-    """How many features of these layers have each status, in the schema's order (only those that occur)."""
-    counts = dict.fromkeys(STATUSES, 0)
-    for layer in layers:
-        if "status" in layer.frame.columns:
-            for status, n in layer.frame["status"].value_counts().items():
-                if status in counts:
-                    counts[str(status)] += int(n)
-    return {status: n for status, n in counts.items() if n}
-
-
 def filters_section(layers: LayerSet) -> None:
     """Status and sector filters, their options and counts from the data (the timeline is on the map)."""
     st.sidebar.subheader("Filters")
-    counts = status_counts(layers)
+    counts = result("status_counts", (), layers, lambda: status_counts(layers.frames().values()))
     session["f_status"] = [s for s in session.get("f_status") or [] if s in counts or s not in STATUSES]
     st.sidebar.multiselect(
         "Status",
@@ -131,16 +122,15 @@ def search_bar(layers: LayerSet) -> None:
 
 def share_link() -> None:
     """The permalink of this view (layers, view, selection, filters, year, open tab), with a copy button."""
-    UrlState.write()
     base = (st.context.url or "").split("?")[0]
-    query = "&".join(f"{key}={quote(str(value), safe=',.-_')}" for key, value in st.query_params.items())
+    query = "&".join(f"{key}={quote(value, safe=',.-_')}" for key, value in UrlState.wanted().items())
     st.caption("Link to exactly this view (copy with the button on the right):")
     st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
 
 
-def settle_year() -> None:
-    """Keep the timeline's year within the data's years (the latest year when none is chosen)."""
-    span = years(source())
+def settle_year(layers: LayerSet) -> None:
+    """Keep the timeline's year within the years of these layers (the latest year when none is chosen)."""
+    span = result("year_span", (), layers, lambda: year_range(layers.frames().values()))
     if span is None:
         return
     first, last = span

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import streamlit as st
 
 from app.data import current_catalog
-from geo.schema import STATUSES
+from geo.schema import NAME_LANGUAGES, STATUSES
 from layers.catalog import GROUPS
 from layers.render import MapView
 
@@ -89,7 +89,7 @@ def _one_of(allowed: Sequence[str]) -> Callable[[str], str]:
 TABS = ("Metrics", "Visible features", "Corridor", "Route", "Charts", "Export")
 TAB_KEY = "tab"
 #: Languages the map's labels can be shown in.
-LANGUAGES = ("en", "ru", "kk", "zh")
+LANGUAGES = ("en", *NAME_LANGUAGES)
 
 
 def _parse_view(text: str) -> MapView:
@@ -186,8 +186,8 @@ class UrlState:
         )
 
     @staticmethod
-    def write() -> None:
-        """Mirror session state into the URL, leaving out values equal to their defaults."""
+    def wanted() -> dict[str, str]:
+        """The URL's parameters for session state, leaving out values equal to their defaults."""
         ss = st.session_state
         layers = ",".join(spec.id for spec in current_catalog().layers if ss.get(spec.widget_key))
         wanted = {UrlState.LAYERS: layers}
@@ -197,6 +197,12 @@ class UrlState:
                 continue  # the latest year is no filter at all
             if value is not None and value != param.default:
                 wanted[param.url] = param.dump(value)
+        return wanted
+
+    @staticmethod
+    def write() -> None:
+        """Mirror session state into the URL (see :meth:`wanted`)."""
+        wanted = UrlState.wanted()
         for key in [k for k in st.query_params if k not in wanted]:
             del st.query_params[key]
         for key, value in wanted.items():
@@ -262,6 +268,11 @@ def read_map_events(result: dict | None) -> None:
     drawings = result.get("all_drawings")
     if isinstance(drawings, list):
         st.session_state["_map_drawings"] = drawings
+
+
+def timeline_year(state: AppState) -> int | None:
+    """The year the timeline shows the network as of, or ``None`` for today (the data's latest year)."""
+    return None if state.year is None or state.year == st.session_state.get("_year_max") else int(state.year)
 
 
 def choose_feature(feature_id: str | None) -> None:

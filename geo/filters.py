@@ -53,7 +53,8 @@ def feature_mask(
     return mask.astype(bool)
 
 
-def year_range(frames: Collection[gpd.GeoDataFrame]) -> tuple[int, int]:
-    """Earliest and latest feature year across layers (for the timeline slider)."""
-    years = pd.concat([gdf["year"].dropna() for gdf in frames if "year" in gdf.columns])
-    return int(years.min()), int(years.max())
+def year_range(frames: Collection[gpd.GeoDataFrame]) -> tuple[int, int] | None:
+    """Earliest and latest feature year across layers (the timeline's span); ``None`` when no feature has one."""
+    parts = [pd.to_numeric(gdf["year"], errors="coerce").dropna() for gdf in frames if "year" in gdf.columns]
+    years = pd.concat(parts) if parts else pd.Series(dtype=float)
+    return (int(years.min()), int(years.max())) if len(years) else None

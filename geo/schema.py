@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "LINE_TYPES",
+    "NAME_LANGUAGES",
     "OPTIONAL_PROPERTIES",
     "POINT_TYPES",
     "POLYGON_TYPES",
@@ -28,11 +29,13 @@ REQUIRED_PROPERTIES: tuple[str, ...] = (
 )
 
 #: Properties that may be absent; shown when present.
+#: Languages a feature may be named in besides English: ``name_ru``, ``name_kk``, ``name_zh`` (Kazakh in Cyrillic,
+#: Chinese simplified). The map's labels switch between them.
+NAME_LANGUAGES: tuple[str, ...] = ("ru", "kk", "zh")
+
 OPTIONAL_PROPERTIES: tuple[str, ...] = (
     "aliases",
-    "name_ru",  # the name in Russian, Kazakh and Chinese, each where a source gives it (the label-language switch)
-    "name_kk",
-    "name_zh",
+    *(f"name_{lang}" for lang in NAME_LANGUAGES),  # the name in NAME_LANGUAGES, where a source gives it
     "capacity",
     "capacity_value",
     "capacity_unit",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from numbers import Real
 
 import geopandas as gpd
@@ -11,8 +11,9 @@ import pandas as pd
 
 from geo.kinds import is_kind
 from geo.measure import geodesic_length_km, length_by_country_km
+from geo.schema import STATUSES
 
-__all__ = ["feature_table", "figures_table", "km_by_country", "source_links"]
+__all__ = ["feature_table", "figures_table", "km_by_country", "source_links", "status_counts"]
 
 
 def km_by_country(
@@ -57,6 +58,15 @@ def source_links(sources: object) -> str:
             url = source.get("url")
             parts.append(f"{title} ({url})" if url else title)
     return "; ".join(parts)
+
+
+def status_counts(frames: Iterable[gpd.GeoDataFrame]) -> dict[str, int]:
+    """How many features have each of the schema's statuses, in the schema's order; only statuses that occur."""
+    counts = pd.Series(0, index=list(STATUSES))
+    for gdf in frames:
+        if "status" in gdf.columns:
+            counts = counts.add(gdf["status"].value_counts().reindex(counts.index, fill_value=0), fill_value=0)
+    return {str(status): int(n) for status, n in counts.items() if n}
 
 
 def feature_table(frames: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:

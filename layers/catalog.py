@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +127,7 @@ class Catalog:
     analysis: dict[str, tuple[str, Style]] = field(default_factory=dict, compare=False)
     figures: Path | None = None  # the headline figures file (layers.figures), if the catalog declares one
 
-    @property
+    @cached_property
     def colours(self) -> frozenset[str]:
         """Every colour the catalog's layers are drawn in (line and fill; upper case): uploads take none of them."""
         return frozenset(

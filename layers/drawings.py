@@ -81,21 +81,23 @@ def drawn_frame(drawings: Sequence[Drawing]) -> gpd.GeoDataFrame:
     return frame
 
 
-def drawn_layers(drawings: Sequence[Drawing], colours_taken: Collection[str] = ()) -> list[Layer]:
-    """One layer per kind of drawing present, each in a colour no other layer uses."""
-    frame = drawn_frame(drawings)
+def drawn_layers(frame: gpd.GeoDataFrame, colours_taken: Collection[str] = ()) -> list[Layer]:
+    """One layer per kind of drawing in ``frame`` (made by :func:`drawn_frame`), in a colour no catalog layer uses.
+
+    Drawings take the upload colours from the end of the list, uploads from its start.
+    """
     layers = []
     for n, (kind, (layer_id, title, _)) in enumerate(DRAWN_KINDS.items()):
         part = frame[frame["kind"] == kind].dropna(axis=1, how="all")
         if part.empty:
             continue
         digest = hashlib.sha256(part.to_json().encode("utf-8")).hexdigest()[:16]
-        spec = replace(upload_spec(layer_id, title, kind, n, colours_taken=colours_taken), group=DRAWN_GROUP)
+        spec = upload_spec(layer_id, title, kind, -1 - n, colours_taken=colours_taken)
+        spec = replace(spec, group=DRAWN_GROUP)
         layers.append(Layer(spec=spec, frame=part, display=part, key=f"{layer_id}:{digest}", shared=False))
     return layers
 
 
-def drawings_geojson(drawings: Sequence[Drawing]) -> str:
-    """All drawings as one GeoJSON FeatureCollection (RFC 7946, WGS84), with names and measurements."""
-    frame = drawn_frame(drawings)
+def drawings_geojson(frame: gpd.GeoDataFrame) -> str:
+    """Drawings (a :func:`drawn_frame`) as one GeoJSON FeatureCollection (RFC 7946, WGS84), with names and measures."""
     return json.dumps(json.loads(frame.to_json(drop_id=True, na="drop")), ensure_ascii=False, indent=1)

@@ -152,8 +152,8 @@ class Background(MacroElement):
 class Workspace(MacroElement):
     """The map as a workspace (see ``layers/js/workspace.js``).
 
-    Selection with a halo, a chooser where features overlap, a details drawer, stacked points fanned
-    out, labels where they fit, the timeline over ``span`` (first and last year; none without), the
+    Selection with a halo, a chooser where features overlap, a details drawer, a count on stacked
+    points, labels where they fit, the timeline over ``span`` (first and last year; none without), the
     label-language switch and a fullscreen button.
     """
 

@@ -18,6 +18,7 @@ import xyzservices.providers as xyz
 from geo.crs import REGION_BBOX
 from geo.display import DISPLAY_VERTICES, display_copy, vertex_count
 from geo.places import label_column
+from geo.schema import NAME_LANGUAGES
 from layers.assets import offline_css, offline_js
 from layers.catalog import Basemap, BasemapPart, LayerSpec
 from layers.elements import (
@@ -177,8 +178,10 @@ def layer_payload(spec: LayerSpec, gdf: gpd.GeoDataFrame, *, max_vertices: int =
     return layer_data(gdf, content)
 
 
-#: Languages a feature's label may be shown in besides English (columns ``name_ru``, ``name_kk``, ``name_zh``).
-LABEL_LANGUAGES = ("ru", "kk", "zh")
+def _names(gdf: gpd.GeoDataFrame) -> dict[str, list[str | None]] | None:
+    """Each feature's name in each of :data:`geo.schema.NAME_LANGUAGES` the frame has a column for (``name_ru`` …)."""
+    names = {lang: column_text(gdf[f"name_{lang}"], "name") for lang in NAME_LANGUAGES if f"name_{lang}" in gdf}
+    return names or None
 
 
 def drawn_by(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -190,7 +193,7 @@ def drawn_by(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
     if "year" in gdf.columns:
         years = pd.to_numeric(gdf["year"], errors="coerce")
         out["year"] = [None if pd.isna(y) else int(y) for y in years.tolist()]
-    names = {lang: column_text(gdf[f"name_{lang}"], "name") for lang in LABEL_LANGUAGES if f"name_{lang}" in gdf}
+    names = _names(gdf)
     if names:
         out["names"] = names
     return out
@@ -250,12 +253,11 @@ def _basemap_payload(part: BasemapPart, gdf: gpd.GeoDataFrame) -> PageJSON:
     zoom = None
     if part.min_zoom and part.min_zoom in gdf.columns:
         zoom = pd.to_numeric(gdf[part.min_zoom], errors="coerce").fillna(0).to_numpy(dtype=float)
-    names = {lang: column_text(gdf[f"name_{lang}"], "name") for lang in LABEL_LANGUAGES if f"name_{lang}" in gdf}
     content = PageContent(
         ids=[str(i) for i in range(len(gdf))],
         label=column_text(gdf["name"], "name"),
         label_zoom=zoom,
-        names=names or None,
+        names=_names(gdf),
     )
     return layer_data(gdf, content, precision_deg=1e-4)
 
@@ -381,7 +383,7 @@ def build_map(
     fmap.default_js = list(js) if link_assets else []
     fmap.default_css = list(css) if link_assets else []
     fmap.add_child(Background(basemap.background))
-    fmap.add_child(Workspace(span, ("en", *LABEL_LANGUAGES)))
+    fmap.add_child(Workspace(span, ("en", *NAME_LANGUAGES)))
     fmap.add_child(MetricScale())
     if draw:
         fmap.add_child(DrawTools())

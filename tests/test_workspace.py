@@ -60,7 +60,7 @@ def test_drawing_from_the_map__takes_a_line():
 
 def test_drawings__one_layer_per_kind_in_colours_no_catalog_layer_uses(meridian):
     point = Drawing("drawn-3", "Depot", Point(79.0, 44.1))
-    layers = drawn_layers([meridian, point], CATALOG.colours)
+    layers = drawn_layers(drawn_frame([meridian, point]), CATALOG.colours)
     assert [(layer.id, layer.spec.geometry) for layer in layers] == [("drawn_lines", "line"), ("drawn_points", "point")]
     for layer in layers:
         assert {layer.spec.style.colour.upper(), (layer.spec.style.fill_colour or "").upper()} & CATALOG.colours <= {
@@ -72,7 +72,7 @@ def test_drawings__one_layer_per_kind_in_colours_no_catalog_layer_uses(meridian)
 
 
 def test_drawings_geojson__is_rfc7946_with_names_and_measures(meridian):
-    collection = json.loads(drawings_geojson([meridian]))
+    collection = json.loads(drawings_geojson(drawn_frame([meridian])))
     (feature,) = collection["features"]
     assert feature["properties"]["name"] == "Spur" and feature["properties"]["measured_km"] > 110
     assert gpd.GeoDataFrame.from_features(collection["features"]).geometry[0].equals(meridian.geometry)

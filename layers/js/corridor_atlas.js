@@ -273,19 +273,16 @@
         return L.circleMarker(latlng, styled(base, data, feature.properties.i, true));
       },
       onEachFeature: function (feature, item) {
-        var i = feature.properties.i;
-        if (selectable) {
-          return;  // labels, details and selection: see workspace.js (registered below)
-        }
-        if (data.label && present(data.label[i])) {
+        // A selectable feature's label, details and selection are the workspace's (workspace.js).
+        var i = feature.properties.i, labelled = !selectable && data.label && present(data.label[i]);
+        if (labelled) {
           item.bindTooltip(esc(data.label[i]), {
             permanent: true, direction: "right", offset: [6, 0], className: "ca-label"
           });
-        }
-        if (data.tooltip.length && !(data.label && present(data.label[i]))) {
+        } else if (data.tooltip.length) {
           item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true});
         }
-        if (hasPopup(data)) {
+        if (!selectable && hasPopup(data)) {
           item.bindPopup(function () { return popupHtml(data, i); }, {maxWidth: 380});
         }
       },
@@ -300,7 +297,6 @@
     if (selectable) {
       made.eachLayer(function (item) {
         var i = item.feature.properties.i;
-        if (data.tooltip.length) { item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true}); }
         window.CorridorAtlas.register(data.ids[i], {item: item, data: data, i: i, geo: made});
       });
     } else {
