@@ -13,13 +13,15 @@ import geopandas as gpd
 import shapely
 
 from geo.columns import is_missing
-from geo.crs import WEB_MERCATOR
 from layers.catalog import Basemap, LayerSpec
+from layers.drawings import DRAWN_GROUP
 from layers.layer import LayerSet
 from layers.payload import PageJSON
 from layers.render import basemap_payloads
+from layers.scene import ANALYSIS_GROUP, Analyses, SceneParts, scene_layers
 from layers.standalone import embed_snippet, standalone_html
 from layers.static import FORMATS, MapText, draw_map, figure_bytes
+from layers.style import Style
 from layers.view import SnapshotError, View, view_from_bbox, view_from_center, view_from_layers
 
 __all__ = [
@@ -30,21 +32,28 @@ __all__ = [
     "caption_text",
     "check_output",
     "checked_view",
+    "credited_publishers",
+    "footnote",
     "make_snapshot",
     "resolve_view",
+    "scene_text",
     "write_snapshot",
 ]
 
 ALL_FORMATS: tuple[str, ...] = (*FORMATS, "html")
+#: Groups of layers made in the app (analyses, drawings): no data source to credit.
+MADE_HERE = frozenset({ANALYSIS_GROUP, DRAWN_GROUP})
 BASE_ATTRIBUTION = "Basemap: Natural Earth. Borders and routes partly © OpenStreetMap contributors (ODbL)."
 
 
 @dataclass(frozen=True)
 class SnapshotRequest:
-    """Everything a snapshot depends on; the same request always gives the same SVG and HTML bytes.
+    """Everything a snapshot (a scene of a deck) depends on; the same request always gives the same bytes.
 
     Exactly one extent is given: ``bbox`` (west, south, east, north), ``fit`` (layer ids whose
-    features the view is fitted to) or ``center`` (lat, lon) with ``zoom``.
+    features the view is fitted to) or ``center`` (lat, lon) with ``zoom``. Besides its layers a
+    request may filter them by status and by the timeline's year, select a feature, and show a
+    route, a corridor buffer and drawings (see :mod:`layers.scene`); ``notes`` are speaker notes.
     """
 
     layers: tuple[str, ...]
@@ -60,6 +69,33 @@ class SnapshotRequest:
     subtitle: str = ""
     date: str | None = None
     tiles: str | None = None
+    statuses: tuple[str, ...] | None = None
+    year: int | None = None
+    select: str | None = None
+    route: tuple[str, str] | None = None
+    corridor: str | None = None
+    corridor_km: float = 50.0
+    drawings: str = ""
+    notes: str = ""
+
+    @property
+    def scene(self) -> SceneParts:
+        """What the request shows besides its extent and words."""
+        return SceneParts(
+            layers=self.layers,
+            statuses=self.statuses,
+            year=self.year,
+            select=self.select,
+            route=self.route,
+            corridor=self.corridor,
+            corridor_km=self.corridor_km,
+            drawings=self.drawings,
+        )
+
+    @property
+    def stamp(self) -> str:
+        """The timeline's year as the map shows it, when the request filters by year."""
+        return f"As of {self.year}" if self.year is not None else ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +105,16 @@ class SnapshotData:
     layers: LayerSet
     basemap: Basemap
     basemap_frames: Mapping[str, gpd.GeoDataFrame]
+    analysis_styles: Mapping[str, tuple[str, Style]] = field(default_factory=dict)
+
+    @cached_property
+    def analyses(self) -> Analyses:
+        """Routes and corridor buffers of these layers (the rail network built once)."""
+        return Analyses(self.layers, self.analysis_styles)
+
+    def shown(self, request: SnapshotRequest) -> LayerSet:
+        """What a request draws, bottom to top (see :func:`layers.scene.scene_layers`)."""
+        return scene_layers(request.scene, self.layers, self.analyses)
 
     @cached_property
     def basemap_page_data(self) -> dict[str, PageJSON]:
@@ -132,26 +178,30 @@ def resolve_view(request: SnapshotRequest, data: SnapshotData) -> View:
 
 
 def checked_view(request: SnapshotRequest, data: SnapshotData) -> View:
-    """The request's view, once it is known to show at least one feature of the chosen layers.
+    """The request's view, once it is known to show at least one feature of what the request draws.
 
     Raises
     ------
     SnapshotError
-        The extent is wrong, or no feature of the chosen layers lies in it.
+        The extent is wrong, a route, corridor or drawing cannot be made, or nothing lies in the extent.
     """
     view = resolve_view(request, data)
-    if _features_in_view(_specs(request, data), data, view) == 0:
+    _specs(request, data)
+    if not _in_view(data.shown(request), view):
         raise SnapshotError("--bbox/--fit/--center", "no feature of the chosen layers lies in this extent")
     return view
 
 
-def _features_in_view(specs: Sequence[LayerSpec], data: SnapshotData, view: View) -> int:
-    box = shapely.box(view.x0, view.y0, view.x1, view.y1)
-    count = 0
-    for spec in specs:
-        geoms = data.drawn(spec.id).geometry.to_crs(WEB_MERCATOR)
-        count += int(geoms.intersects(box).sum())
-    return count
+def _in_view(shown: LayerSet, view: View) -> dict[str, gpd.GeoDataFrame]:
+    """The features of each layer that lie in the view, by layer id (layers with none left out)."""
+    box = shapely.box(*view.lonlat_bounds)
+    inside = {}
+    for layer in shown:
+        frame = layer.display
+        hits = frame[frame.geometry.intersects(box)] if len(frame) else frame
+        if len(hits):
+            inside[layer.id] = hits
+    return inside
 
 
 def caption_text(specs: Sequence[LayerSpec], view: View, places: Sequence[str]) -> str:
@@ -169,49 +219,84 @@ def caption_text(specs: Sequence[LayerSpec], view: View, places: Sequence[str]) 
     return text + "."
 
 
-def _footnote(specs: Sequence[LayerSpec], data: SnapshotData, date: str | None) -> str:
-    publishers: list[str] = []
-    for spec in specs:
-        frame = data.drawn(spec.id)
+def credited_publishers(frames: Sequence[gpd.GeoDataFrame]) -> list[str]:
+    """The publishers the features cite, the most cited original publishers first.
+
+    A source read through a copy or a mirror (``retrieved_via``) still credits its original
+    publisher; a publisher cited only through copies comes after every one cited directly.
+    """
+    direct: dict[str, int] = {}
+    copied: dict[str, int] = {}
+    for frame in frames:
         if "sources" not in frame.columns:
-            publishers.append(f"{spec.title} (your data)")
             continue
         for sources in frame["sources"]:
-            for source in sources:
-                name = str(source.get("publisher") or "").strip()
-                if name and name not in publishers:
-                    publishers.append(name)
+            for source in sources if isinstance(sources, list | tuple) else ():
+                name = str(source.get("publisher") or "").strip() if isinstance(source, Mapping) else ""
+                if not name:
+                    continue
+                counts = copied if str(source.get("retrieved_via") or "").strip() else direct
+                counts[name] = counts.get(name, 0) + 1
+    first = sorted(direct, key=lambda name: (-direct[name], name))
+    later = sorted((name for name in copied if name not in direct), key=lambda name: (-copied[name], name))
+    return first + later
+
+
+def footnote(shown: LayerSet, inside: Mapping[str, gpd.GeoDataFrame], date: str | None) -> str:
+    """The sources line: publishers of the features in view (originals first), and the user's own layers."""
+    frames = [inside[layer.id] for layer in shown if layer.id in inside]
+    publishers = credited_publishers(frames)
+    own = [
+        layer.title
+        for layer in shown
+        if layer.id in inside and "sources" not in inside[layer.id].columns and layer.spec.group not in MADE_HERE
+    ]
     short = [name if len(name) <= 40 else name[:39].rsplit(" ", 1)[0] + "…" for name in publishers[:3]]
-    shown = "; ".join(short) + (f" and {len(publishers) - 3} more" if len(publishers) > 3 else "")
-    note = f"Sources: {shown}. Full citations in each feature." if shown else "Sources: see each feature."
+    named = "; ".join(short) + (f" and {len(publishers) - 3} more" if len(publishers) > 3 else "")
+    parts = [named] if named else []
+    if own:
+        parts.append(", ".join(own) + " (your data)")
+    note = f"Sources: {'; '.join(parts)}. Full citations in each feature." if parts else "Sources: see each feature."
     return note + (f" Data as of {date}." if date else "")
 
 
-def _places(specs: Sequence[LayerSpec], data: SnapshotData, view: View) -> list[str]:
-    box = shapely.box(view.x0, view.y0, view.x1, view.y1)
+def _places(shown: LayerSet, inside: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
     ranked: list[tuple[float, str]] = []
-    for spec in specs:
-        if not spec.label:
+    for layer in shown:
+        spec = layer.spec
+        if not spec.label or layer.id not in inside:
             continue
-        gdf = data.drawn(spec.id)
-        inside = gdf[gdf.geometry.to_crs(WEB_MERCATOR).intersects(box)]
-        for _, row in inside.iterrows():
+        for _, row in inside[layer.id].iterrows():
             rank = row.get(spec.label_rank) if spec.label_rank else 0
             ranked.append((0.0 if is_missing(rank) else float(rank), str(row[spec.label])))
     return [name for _, name in sorted(ranked, key=lambda item: (-item[0], item[1]))]
 
 
+def scene_text(
+    request: SnapshotRequest, shown: LayerSet, view: View, *, attribution: str = BASE_ATTRIBUTION
+) -> MapText:
+    """The words of a scene's map: title, subtitle, attribution, the sources in view and the timeline's year."""
+    return MapText(
+        title=request.title,
+        subtitle=request.subtitle,
+        attribution=attribution,
+        footnote=footnote(shown, _in_view(shown, view), request.date),
+        stamp=request.stamp,
+    )
+
+
 def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
-    """Render a snapshot in memory.
+    """Render a snapshot in memory, with everything the request shows (see :mod:`layers.scene`).
 
     Raises
     ------
     SnapshotError
         An argument is wrong (unknown layer, bad extent or size, an extent with no feature of the
-        chosen layers, tiles that cannot be fetched); the message names the argument.
+        chosen layers, a route or corridor that cannot be made, tiles that cannot be fetched); the
+        message names the argument.
     """
-    specs = _specs(request, data)
     view = checked_view(request, data)
+    shown = data.shown(request)
     attribution = BASE_ATTRIBUTION
     tiles = None
     if request.tiles:
@@ -220,46 +305,69 @@ def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
         source = provider(request.tiles)
         tiles = fetch_tiles(view, source)
         attribution = f"{BASE_ATTRIBUTION} Tiles: {tiles.attribution}"
-    text = MapText(
-        title=request.title,
-        subtitle=request.subtitle,
-        attribution=attribution,
-        footnote=_footnote(specs, data, request.date),
-    )
+    text = scene_text(request, shown, view, attribution=attribution)
     if request.format == "html":
-        layers = [(spec, data.layers.get(spec.id).page_data) for spec in specs]
+        layers = [(layer.spec, layer.page_data) for layer in shown]
         parts = data.basemap_page_data
-        html = standalone_html(view, layers, basemap=data.basemap, basemap_parts=parts, text=text)
-        caption = caption_text(specs, view, _places(specs, data, view))
-        return Snapshot(html.encode("utf-8"), "text/html", caption, view, [s.legend for s in specs])
+        html = standalone_html(
+            view, layers, basemap=data.basemap, basemap_parts=parts, text=text, selected=request.select
+        )
+        inside = _in_view(shown, view)
+        caption = caption_text([layer.spec for layer in shown if layer.id in inside], view, _places(shown, inside))
+        return Snapshot(html.encode("utf-8"), "text/html", caption, view, [layer.spec.legend for layer in shown])
     drawn = draw_map(
         view,
-        [(spec, data.drawn(spec.id)) for spec in specs],
+        [(layer.spec, layer.display) for layer in shown],
         basemap=data.basemap,
         basemap_frames=data.basemap_frames,
         text=text,
         tiles=tiles,
+        selected=request.select,
     )
     content = figure_bytes(drawn, request.format)
-    shown = [spec for spec in specs if spec.id in drawn.layers]
-    caption = caption_text(shown, view, drawn.labels)
+    caption = caption_text([layer.spec for layer in shown if layer.id in drawn.layers], view, drawn.labels)
     return Snapshot(content, FORMATS[request.format], caption, view, drawn.legend)
 
 
 def check_output(request: SnapshotRequest, output: Path) -> None:
-    """Refuse an output path that cannot be written or whose extension contradicts the format."""
+    """Refuse an output path that cannot be written or whose extension contradicts the format.
+
+    A missing folder is fine (it is made when the file is written) unless a file stands in its way.
+    """
     path = Path(output)
     folder = path.parent
-    if not folder.is_dir():
-        raise SnapshotError("--output", f"folder {str(folder)!r} does not exist")
+    blocker = _file_in_the_way(folder)
+    if blocker is not None:
+        raise SnapshotError("--output", f"{str(blocker)!r} is a file, so folder {str(folder)!r} cannot be made")
     if path.is_dir():
         raise SnapshotError("--output", f"{str(path)!r} is a folder, not a file name")
-    if not os.access(folder, os.W_OK):
-        raise SnapshotError("--output", f"folder {str(folder)!r} is not writable")
+    existing = _first_existing(folder)  # a missing folder is made in it
+    if not os.access(existing, os.W_OK):
+        raise SnapshotError("--output", f"folder {str(existing)!r} is not writable")
     if path.suffix.lower().lstrip(".") != request.format:
         raise SnapshotError(
             "--output", f"file name ends in {path.suffix or 'nothing'}, but the format is {request.format}"
         )
+
+
+def _first_existing(folder: Path) -> Path:
+    """The nearest folder above ``folder`` that exists (where a missing folder would be made)."""
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The file in the way of making ``folder`` (a path part that exists but is not a folder), if any."""
+    for part in (folder, *folder.parents):
+        if part.exists():
+            return None if part.is_dir() else part
+    return None
+
+
+def make_folders(path: Path) -> None:
+    """Make the folder a checked output goes in, with its parents (the README's ``maps/…`` included)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _atomic_write(path: Path, content: bytes) -> None:
@@ -282,6 +390,7 @@ def write_snapshot(request: SnapshotRequest, data: SnapshotData, output: Path) -
     output = Path(output)
     check_output(request, output)
     snapshot = make_snapshot(request, data)
+    make_folders(output)
     written = [output, output.with_suffix(".txt")]
     _atomic_write(output, snapshot.content)
     _atomic_write(written[1], (snapshot.caption + "\n").encode("utf-8"))

@@ -24,16 +24,34 @@ class TitleBox(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        CorridorAtlas.titleBox({{ this._parent.get_name() }}, {{ this.title }}, {{ this.subtitle }});
+        CorridorAtlas.titleBox({{ this._parent.get_name() }}, {{ this.title }}, {{ this.subtitle }}, {{ this.stamp }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, title: str, subtitle: str = "") -> None:
+    def __init__(self, title: str, subtitle: str = "", stamp: str = "") -> None:
         super().__init__()
         self._name = "TitleBox"
         self.title = page_json(title)
         self.subtitle = page_json(subtitle)
+        self.stamp = page_json(stamp)
+
+
+class Selection(MacroElement):
+    """The feature a page opens selected (halo and details), as the map on screen had it."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        CorridorAtlas.apply({{ this._parent.get_name() }}, {{ this.ask }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, feature: str) -> None:
+        super().__init__()
+        self._name = "Selection"
+        self.ask = page_json({"feature": feature, "seq": 1, "year": None, "lang": "en", "theme": "light"})
 
 
 def standalone_html(
@@ -43,6 +61,7 @@ def standalone_html(
     basemap: Basemap,
     basemap_parts: Mapping[str, PageJSON],
     text: MapText,
+    selected: str | None = None,
 ) -> str:
     """One HTML document that opens offline on the view's extent, with legend and title.
 
@@ -55,7 +74,9 @@ def standalone_html(
     basemap, basemap_parts
         The offline basemap and its page data.
     text
-        Title, subtitle and attribution.
+        Title, subtitle, attribution and the timeline's stamp.
+    selected
+        The id of the feature the page opens selected.
     """
     fmap = build_map(
         layers,
@@ -69,8 +90,10 @@ def standalone_html(
     fmap.options["zoomSnap"] = 0  # open exactly on the extent, not on a rounded zoom
     root = fmap.get_root()
     root.title = escape(text.title or "Corridor Atlas map")
-    if text.title or text.subtitle:
-        TitleBox(text.title, text.subtitle).add_to(fmap)
+    if text.title or text.subtitle or text.stamp:
+        TitleBox(text.title, text.subtitle, text.stamp).add_to(fmap)
+    if selected:
+        Selection(selected).add_to(fmap)
     return stable_names(root.render())
 
 

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import io
-import math
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -16,41 +13,39 @@ import numpy as np
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Circle, Patch
 from matplotlib.path import Path
-from matplotlib.transforms import Bbox
 
-from geo.columns import is_missing
-from geo.crs import GEOD, WEB_MERCATOR, from_mercator, to_mercator
+from geo.crs import WEB_MERCATOR
 from layers.catalog import Basemap, LayerSpec
-from layers.labels import LabelCandidate, place_labels
-from layers.render import DETAIL_LABEL_ZOOM
+from layers.feature_style import feature_styles, style_rows
+from layers.furniture import (
+    RC,
+    MapText,
+    ScaleBar,
+    draw_north_arrow,
+    draw_scale_bar,
+    draw_text,
+    drawable_text,
+    scale_bar_box,
+)
+from layers.labels import place_labels
+from layers.map_labels import basemap_candidates, layer_candidates
 from layers.style import Style
 from layers.view import View
 
-__all__ = ["FORMATS", "MapText", "ScaleBar", "StaticMap", "TileImage", "draw_map", "figure_bytes"]
+__all__ = ["FORMATS", "HALO_COLOUR", "MapText", "ScaleBar", "StaticMap", "TileImage", "draw_map", "figure_bytes"]
 
 FORMATS: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 _PX_TO_PT = 0.75  # styles are in CSS pixels (1/96 in); matplotlib sizes are in points (1/72 in)
-_RC = {
-    "svg.hashsalt": "corridor-atlas",
-    "svg.fonttype": "none",
-    "lines.scale_dashes": False,
-    "font.family": "DejaVu Sans",
-    "text.parse_math": False,  # titles and names are text, never mathtext ($…$)
-}
-
-
-@dataclass(frozen=True)
-class MapText:
-    """The words on a snapshot: title block, attribution and footnote (plain text)."""
-
-    title: str = ""
-    subtitle: str = ""
-    attribution: str = ""
-    footnote: str = ""
+#: A legend longer than this is set in two columns, so it covers less of the map.
+_LEGEND_ROWS_PER_COLUMN = 10
+#: The selection halo, as on the interactive map.
+HALO_COLOUR = "#FFD400"
 
 
 @dataclass(frozen=True)
@@ -60,16 +55,6 @@ class TileImage:
     pixels: np.ndarray
     bounds: tuple[float, float, float, float]
     attribution: str
-
-
-@dataclass(frozen=True)
-class ScaleBar:
-    """Where the scale bar was drawn (Web Mercator metres) and the ground length it states."""
-
-    x0: float
-    x1: float
-    y: float
-    length_km: float
 
 
 @dataclass
@@ -142,7 +127,7 @@ def _draw_geoms(ax: Any, geoms: np.ndarray, style: Style, geometry: str, zorder:
         ax.add_collection(
             PathCollection(
                 paths,
-                facecolor=style.fill_colour or "none",
+                facecolor=to_rgba(style.fill_colour, style.fill_opacity) if style.fill_colour else "none",
                 alpha=None,
                 edgecolor=style.colour if lw > 0 else "none",
                 linewidth=lw,
@@ -168,184 +153,103 @@ def _draw_geoms(ax: Any, geoms: np.ndarray, style: Style, geometry: str, zorder:
             points[:, 0],
             points[:, 1],
             s=(2 * style.radius * _PX_TO_PT) ** 2,
-            c=style.fill_colour or style.colour,
+            c=[to_rgba(style.fill_colour, style.fill_opacity) if style.fill_colour else style.colour],
             edgecolors=style.colour,
             linewidths=lw,
+            linestyles=_dashes(style),
             zorder=zorder,
         )
 
 
-def _legend_handle(spec: LayerSpec) -> Any:
-    style = spec.style
-    if spec.geometry == "line":
-        return Line2D([], [], color=style.colour, linewidth=style.weight * _PX_TO_PT, linestyle=_dashes(style))
-    if spec.geometry == "point":
+def _draw_halo(ax: Any, geoms: np.ndarray, style: Style, geometry: str, zorder: float) -> None:
+    """The selection's halo under a feature, in the map's selection yellow."""
+    halo = Style(colour=HALO_COLOUR, weight=style.weight + 8, opacity=0.9, fill_colour=HALO_COLOUR, fill_opacity=0.9)
+    if geometry == "point":
+        halo = replace(halo, radius=style.radius + 5, weight=0)
+    elif geometry == "polygon":
+        halo = replace(halo, fill_colour=None, weight=6)
+        geometry = "line"
+        geoms = shapely.boundary(geoms)
+    _draw_geoms(ax, geoms, halo, geometry, zorder)
+
+
+class _Marker(Circle):
+    """A point layer's legend sample: a circle whose outline may be dashed (a marker's cannot)."""
+
+
+class _MarkerHandler(HandlerPatch):
+    """Draws a :class:`_Marker` centred in its legend row, at its own radius in points."""
+
+    def create_artists(
+        self,
+        legend: Any,
+        orig_handle: Any,
+        xdescent: float,
+        ydescent: float,
+        width: float,
+        height: float,
+        fontsize: float,
+        trans: Any,
+    ) -> list[Any]:
+        circle = Circle((width / 2 - xdescent, height / 2 - ydescent), radius=orig_handle.radius)
+        self.update_prop(circle, orig_handle, legend)
+        circle.set_transform(trans)
+        return [circle]
+
+
+def _legend_handle(style: Style, geometry: str) -> Any:
+    if geometry == "line":
         return Line2D(
             [],
             [],
-            linestyle="none",
-            marker="o",
-            markersize=2 * style.radius * _PX_TO_PT,
-            markerfacecolor=style.fill_colour or style.colour,
-            markeredgecolor=style.colour,
-            markeredgewidth=style.weight * _PX_TO_PT,
+            color=style.colour,
+            linewidth=style.weight * _PX_TO_PT,
+            linestyle=_dashes(style),
+            alpha=style.opacity,
         )
-    return Patch(facecolor=style.fill_colour or "none", edgecolor=style.colour)
-
-
-# --- furniture: scale bar, north arrow, text ----------------------------------------------------
-
-
-def _nice_length_m(target_m: float) -> float:
-    exponent = math.floor(math.log10(target_m))
-    for step in (5, 2, 1):
-        candidate = step * 10**exponent
-        if candidate <= target_m:
-            return float(candidate)
-    return float(10**exponent)
-
-
-def _ground_per_mercator_metre(view: View, y: float) -> float:
-    """Ground metres per Web Mercator metre along the parallel at ``y`` (geodesic, WGS84)."""
-    cx = (view.x0 + view.x1) / 2
-    half = 500.0
-    (lon0, lon1), (lat0, lat1) = from_mercator().transform([cx - half, cx + half], [y, y])
-    _, _, dist = GEOD.inv(lon0, lat0, lon1, lat1)
-    return dist / (2 * half)
-
-
-def _draw_scale_bar(ax: Any, view: View, bottom: float) -> ScaleBar:
-    width = view.x1 - view.x0
-    height = view.y1 - view.y0
-    y = view.y0 + (bottom + 0.03) * height
-    k = _ground_per_mercator_metre(view, y)
-    length_m = _nice_length_m(0.18 * width * k)
-    x1 = view.x1 - 0.025 * width
-    x0 = x1 - length_m / k
-    tick = 0.008 * height
-    half = (x0 + x1) / 2
-    ax.fill([x0, half, half, x0], [y, y, y + tick, y + tick], color="#222222", zorder=50)
-    ax.fill([half, x1, x1, half], [y, y, y + tick, y + tick], facecolor="white", edgecolor="#222222", lw=0.6, zorder=50)
-    km = length_m / 1000
-    _, lat = from_mercator().transform(x0, y)
-    where = (
-        f" (at {abs(lat):.0f}°{'N' if lat >= 0 else 'S'})" if view.lonlat_bounds[3] - view.lonlat_bounds[1] > 8 else ""
-    )
-    label = f"{km:g} km{where}"
-    for x, text, ha in ((x0, "0", "center"), (x1, label, "right")):
-        ax.text(x, y + 2.2 * tick, text, ha=ha, va="bottom", fontsize=7, color="#222222", zorder=50)
-    return ScaleBar(x0=x0, x1=x1, y=y, length_km=km)
-
-
-def _draw_north_arrow(fig: Figure) -> Any:
-    return fig.text(
-        0.975,
-        0.955,
-        "N\n↑",
-        ha="center",
-        va="top",
-        fontsize=11,
-        fontweight="bold",
-        linespacing=0.9,
-        color="#222222",
-        zorder=60,
-        bbox={"boxstyle": "round,pad=0.25", "facecolor": "white", "edgecolor": "#888888", "alpha": 0.85},
-    )
-
-
-#: Control characters (but newline): no font has a glyph for them, so they are left out of drawn text.
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-#: What stands for a character the drawing font has no glyph for (it has this one).
-_NO_GLYPH = "\u25a1"
-
-
-@lru_cache(maxsize=1)
-def _glyphs() -> frozenset[int]:
-    """The characters the drawing font (DejaVu Sans) has glyphs for."""
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    return frozenset(FT2Font(font_manager.findfont(_RC["font.family"])).get_charmap())
-
-
-def drawable_text(text: str) -> str:
-    """Text as the images can draw it: control characters left out, a character without a glyph shown as □."""
-    glyphs = _glyphs()
-    return "".join(c if ord(c) in glyphs or c == "\n" else _NO_GLYPH for c in _CONTROL.sub("", text))
-
-
-def _drawable(text: MapText) -> MapText:
-    """The words as the images can draw them (a title from the command line, a source from a user's file)."""
-    return MapText(*(drawable_text(part) for part in (text.title, text.subtitle, text.attribution, text.footnote)))
-
-
-def _draw_text(fig: Figure, ax: Any, text: MapText) -> tuple[list[Any], list[Any]]:
-    """Draw the title block (top) and attribution and footnote (bottom); return both groups."""
-    text = _drawable(text)
-    artists: list[Any] = []
-    box = {"boxstyle": "round,pad=0.35", "facecolor": "white", "edgecolor": "none", "alpha": 0.88}
-    if text.title:
-        title = fig.text(
-            0.012,
-            0.975,
-            text.title,
-            ha="left",
-            va="top",
-            fontsize=15,
-            fontweight="bold",
-            color="#111111",
-            zorder=60,
-            bbox=box,
+    fill = to_rgba(style.fill_colour, style.fill_opacity) if style.fill_colour else "none"
+    if geometry == "point":
+        radius = min(style.radius, 8.0) * _PX_TO_PT
+        return _Marker(
+            (0, 0),
+            radius,
+            facecolor=fill,
+            edgecolor=style.colour,
+            linewidth=style.weight * _PX_TO_PT,
+            linestyle=_dashes(style),
         )
-        artists.append(title)
-        if text.subtitle:
-            subtitle = ax.annotate(
-                text.subtitle,
-                xy=(0, 0),
-                xycoords=title,
-                xytext=(0, -7),
-                textcoords="offset points",
-                ha="left",
-                va="top",
-                fontsize=10.5,
-                color="#333333",
-                zorder=60,
-                bbox=box,
-                annotation_clip=False,
-            )
-            artists.append(subtitle)
-    small = {"fontsize": 6.5, "color": "#333333", "va": "bottom", "zorder": 60}
-    bottom: list[Any] = []
-    if text.attribution:
-        bottom.append(fig.text(0.995, 0.008, text.attribution, ha="right", **small))
-    if text.footnote:
-        footnote = fig.text(0.005, 0.008, text.footnote, ha="left", **small)
-        if bottom:
-            renderer = fig.canvas.get_renderer()
-            right = bottom[0].get_window_extent(renderer)
-            if footnote.get_window_extent(renderer).overlaps(right):
-                footnote.set_y(0.008 + 1.5 * right.height / fig.bbox.height)  # one line above
-        bottom.append(footnote)
-    return artists, bottom
+    return Patch(facecolor=fill, edgecolor=style.colour, linestyle=_dashes(style))
 
 
 # --- the map -------------------------------------------------------------------------------------
 
 
-def _label_candidates(spec: LayerSpec, gdf: gpd.GeoDataFrame, view: View) -> list[LabelCandidate]:
-    if not spec.label or len(gdf) == 0:
-        return []
-    xs, ys = to_mercator().transform(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy())
-    out = []
-    for x, y, (_, row) in zip(xs, ys, gdf.iterrows(), strict=True):
-        if not (view.x0 <= x <= view.x1 and view.y0 <= y <= view.y1):
-            continue
-        rank_value = row.get(spec.label_rank) if spec.label_rank else None
-        rank = 0.0 if is_missing(rank_value) else float(rank_value)
-        if spec.label_rank and rank < spec.label_rank_min and view.zoom < DETAIL_LABEL_ZOOM - 1:
-            continue
-        out.append(LabelCandidate(text=drawable_text(str(row[spec.label])), x=x, y=y, rank=rank))
-    return out
+def _draw_basemap(ax: Any, view: View, basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
+    for i, part in enumerate(basemap.parts):
+        if part.id in frames and part.labels is None:  # label parts are names, placed with the others
+            geoms = _in_view(frames[part.id], view)
+            _draw_geoms(ax, geoms, part.style, part.geometry, zorder=1 + i * 0.1)
+
+
+def _draw_layers(
+    ax: Any, view: View, layers: Sequence[tuple[LayerSpec, gpd.GeoDataFrame]], selected: str | None
+) -> tuple[list[LayerSpec], list[gpd.GeoDataFrame]]:
+    """Each layer's features in their styles by status and precision, the selection's halo under its feature."""
+    shown: list[LayerSpec] = []
+    in_view: list[gpd.GeoDataFrame] = []
+    for i, (spec, gdf) in enumerate(layers):
+        zorder = (20 if spec.geometry == "point" else 10) + i * 0.1
+        drawn = False
+        for style, mask in feature_styles(spec.style, spec.geometry, gdf):
+            geoms = _in_view(gdf[mask], view)
+            _draw_geoms(ax, geoms, style, spec.geometry, zorder=zorder)
+            drawn = drawn or len(geoms) > 0
+        if selected is not None and selected in gdf.index:
+            _draw_halo(ax, _in_view(gdf.loc[[selected]], view), spec.style, spec.geometry, zorder - 0.05)
+        if drawn:
+            shown.append(spec)
+            in_view.append(gdf)
+    return shown, in_view
 
 
 def draw_map(
@@ -356,30 +260,33 @@ def draw_map(
     basemap_frames: Mapping[str, gpd.GeoDataFrame],
     text: MapText = MapText(),
     tiles: TileImage | None = None,
+    selected: str | None = None,
 ) -> StaticMap:
-    """Draw a snapshot: basemap (or tiles), layers in catalog order, labels, legend and furniture.
+    """Draw a snapshot: basemap (or tiles), layers in order, labels, legend and furniture, as the map shows them.
 
     Parameters
     ----------
     view
         Extent and image size.
     layers
-        The visible layers with their features (WGS84), bottom to top.
+        The layers with their features (WGS84), bottom to top.
     basemap
         The catalog's basemap declaration.
     basemap_frames
-        Basemap part id → features (WGS84).
+        Basemap part id → features (WGS84); label parts give country and place names.
     text
-        Title, subtitle, attribution and footnote.
+        Title, subtitle, attribution, footnote and the timeline's stamp.
     tiles
         An optional raster background drawn instead of the vector basemap's fill.
+    selected
+        The id of the selected feature: drawn with the map's yellow halo and labelled first.
 
     Returns
     -------
     StaticMap
         The figure and what it shows (legend entries, placed labels, scale bar).
     """
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(RC):
         fig = Figure(figsize=(view.width_px / view.dpi, view.height_px / view.dpi), dpi=view.dpi)
         FigureCanvasAgg(fig)
         fig.patch.set_facecolor(basemap.background)
@@ -392,23 +299,16 @@ def draw_map(
             b = tiles.bounds
             ax.imshow(tiles.pixels, extent=(b[0], b[2], b[1], b[3]), interpolation="bilinear", zorder=0)
         else:
-            for i, part in enumerate(basemap.parts):
-                if part.id in basemap_frames:
-                    geoms = _in_view(basemap_frames[part.id], view)
-                    _draw_geoms(ax, geoms, part.style, part.geometry, zorder=1 + i * 0.1)
-        shown: list[LayerSpec] = []
-        for i, (spec, gdf) in enumerate(layers):
-            zorder = (20 if spec.geometry == "point" else 10) + i * 0.1
-            geoms = _in_view(gdf, view)
-            _draw_geoms(ax, geoms, spec.style, spec.geometry, zorder=zorder)
-            if len(geoms):
-                shown.append(spec)
-        top_texts, bottom_texts = _draw_text(fig, ax, text)
+            _draw_basemap(ax, view, basemap, basemap_frames)
+        shown, in_view = _draw_layers(ax, view, layers, selected)
+        top_texts, bottom_texts = draw_text(fig, ax, text)
         renderer = fig.canvas.get_renderer()
         bottom = max([t.get_window_extent(renderer).y1 / fig.bbox.height for t in bottom_texts] or [0.0])
+        rows = [(spec.legend, spec.style, spec.geometry) for spec in shown] + style_rows(in_view)
         legend = ax.legend(
-            [_legend_handle(spec) for spec in shown],
-            [drawable_text(spec.legend) for spec in shown],
+            [_legend_handle(style, geometry) for _, style, geometry in rows],
+            [drawable_text(label) for label, _, _ in rows],
+            handler_map={_Marker: _MarkerHandler()},
             title="Legend",
             loc="lower left",
             bbox_to_anchor=(0.008, bottom + 0.012),
@@ -418,14 +318,17 @@ def draw_map(
             framealpha=0.92,
             handlelength=3.2,
             borderpad=0.6,
+            ncols=2 if len(rows) > _LEGEND_ROWS_PER_COLUMN else 1,
         )
         legend.set_zorder(60)
         legend._legend_box.align = "left"
-        scale = _draw_scale_bar(ax, view, bottom)
-        furniture = [_draw_north_arrow(fig), *top_texts, *bottom_texts, legend]
+        scale = draw_scale_bar(ax, view, bottom)
+        furniture = [draw_north_arrow(fig), *top_texts, *bottom_texts, legend]
         obstacles = [a.get_window_extent(renderer) for a in furniture]
-        obstacles.append(_scale_bar_box(ax, scale, renderer))
-        candidates = [c for spec, gdf in layers for c in _label_candidates(spec, gdf, view)]
+        obstacles.append(scale_bar_box(ax, scale, renderer))
+        candidates = [c for spec, gdf in layers for c in layer_candidates(spec, gdf, view, selected=selected)]
+        candidates += basemap_candidates(basemap, basemap_frames, view, beside=candidates) if tiles is None else []
+        candidates = [replace(c, text=drawable_text(c.text)) for c in candidates]
         placed = place_labels(ax, renderer, candidates, obstacles=obstacles)
     return StaticMap(
         figure=fig,
@@ -435,12 +338,6 @@ def draw_map(
         scale_bar=scale,
         layers=[spec.id for spec in shown],
     )
-
-
-def _scale_bar_box(ax: Any, scale: ScaleBar, renderer: Any) -> Bbox:
-    to_px = ax.transData.transform
-    (x0, y0), (x1, _) = to_px([(scale.x0, scale.y), (scale.x1, scale.y)])
-    return Bbox.from_extents(x0 - 20, y0 - 6, x1 + 6, y0 + 30)
 
 
 def figure_bytes(static: StaticMap, fmt: str) -> bytes:
@@ -453,7 +350,7 @@ def figure_bytes(static: StaticMap, fmt: str) -> bytes:
         "pdf": {"CreationDate": None, "Creator": None, "Producer": None},
     }
     buffer = io.BytesIO()
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(RC):
         static.figure.savefig(
             buffer,
             format=fmt,

@@ -93,7 +93,7 @@ def _assert_refused(code: int, err: str, field: str, folder: Path, keep: list[st
         ({"output": None}, "#1: output: give the file to write"),
         ({"output": '"a\\u0000.png"'}, "#1: output: "),
         ({"output": '"' + "a" * 250 + '.png"'}, "#1: output: "),
-        ({"output": '"missing/a.png"'}, "#1: --output: folder"),
+        ({"output": '"deck.toml/a.png"'}, "#1: --output: "),
         ({"output": '"a.jpeg"'}, "#1: format: the file name ends in '.jpeg'"),
         ({"format": "1"}, "#1: format: "),
         ({"format": '"gif"'}, "#1: format: 'gif' is not one of"),

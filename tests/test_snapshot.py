@@ -268,13 +268,20 @@ def test_cli__bad_input_is_one_line_naming_the_argument(tmp_path, capsys, args, 
 
 @pytest.mark.parametrize(
     ("output", "message"),
-    [("missing/map.png", "does not exist"), ("map.jpeg", "--format"), ("taken.png", "is a folder")],
+    [("afile/map.png", "afile' is a file"), ("map.jpeg", "--format"), ("taken.png", "is a folder")],
 )
 def test_cli__unusable_output_paths(tmp_path, capsys, output, message):
     (tmp_path / "taken.png").mkdir()
+    (tmp_path / "afile").write_text("not a folder")
     assert main(["snapshot", "--layers", "cities", "--bbox", "60,40,70,45", "--output", str(tmp_path / output)]) == 2
     assert message in capsys.readouterr().err
-    assert [p.name for p in tmp_path.iterdir()] == ["taken.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "taken.png"]
+
+
+def test_cli__makes_missing_output_folders(tmp_path, capsys):
+    out = tmp_path / "maps" / "2026" / "overview.png"
+    assert main(["snapshot", "--layers", "cities", "--bbox", "60,40,70,45", "--output", str(out)]) == 0
+    assert out.read_bytes().startswith(b"\x89PNG") and out.with_suffix(".txt").exists()
 
 
 def test_cli__unwritable_folder(tmp_path, capsys, monkeypatch):

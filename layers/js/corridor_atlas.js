@@ -393,16 +393,27 @@
     return 1;
   }
 
-  /* A title and subtitle box in the map's top-left corner (set as text, never as HTML). */
-  function titleBox(map, title, subtitle) {
-    var control = L.control({position: "topleft"});
+  /* A title and subtitle box in the map's top-left corner, with the timeline's year if the view has one
+     (all set as text, never as HTML). ``control.set`` changes the words in place (a deck's scenes). */
+  function titleBox(map, title, subtitle, stamp) {
+    var control = L.control({position: "topleft"}), parts = {};
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "ca-title");
-      L.DomUtil.create("div", "ca-title-main", div).textContent = title;
-      L.DomUtil.create("div", "ca-title-sub", div).textContent = subtitle;
+      parts.main = L.DomUtil.create("div", "ca-title-main", div);
+      parts.sub = L.DomUtil.create("div", "ca-title-sub", div);
+      parts.stamp = L.DomUtil.create("div", "ca-title-stamp", div);
       return div;
     };
-    return control.addTo(map);
+    control.set = function (t, s, y) {
+      parts.main.textContent = t || "";
+      parts.sub.textContent = s || "";
+      parts.stamp.textContent = y || "";
+      parts.stamp.hidden = !y;
+      control.getContainer().hidden = !(t || s || y);
+    };
+    control.addTo(map);
+    control.set(title, subtitle, stamp);
+    return control;
   }
 
   /* Show the layer groups named in ``shown`` and hide those in ``hidden`` (page variables), in place:
