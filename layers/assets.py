@@ -88,9 +88,9 @@ def atlas_css_uri() -> str:
 
 @lru_cache(maxsize=1)
 def atlas_js_uri() -> str:
-    """The project's page scripts as one ``data:`` URI: layer data to Leaflet layers, then the workspace."""
+    """The project's page scripts as one ``data:`` URI: layer data to Leaflet layers, the workspace, decks."""
     scripts = resources.files("layers").joinpath("js")
-    parts = [scripts.joinpath(f"{name}.js").read_bytes() for name in ("corridor_atlas", "workspace")]
+    parts = [scripts.joinpath(f"{name}.js").read_bytes() for name in ("corridor_atlas", "workspace", "deck")]
     return _data_uri("text/javascript", b"\n".join(parts))
 
 

@@ -3,323 +3,46 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import difflib
-import math
 import os
-import reprlib
 import sys
-import tomllib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from geo.errors import CorridorAtlasError
+from geo.schema import STATUSES
 from layers.catalog import Catalog, CatalogError, default_catalog
+from layers.deckfile import OPTIONS, Job, flag, job, one_line, options, read_deck, within
 from layers.layer import LayerSet
 from layers.load import catalog_layer, load_basemap_part
-from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, check_output, checked_view, write_snapshot
-from layers.tiles import TILE_PROVIDERS, provider
+from layers.slides import SLIDE_SIZES_IN
+from layers.snapshot import (
+    ALL_FORMATS,
+    SnapshotData,
+    SnapshotRequest,
+    atomic_write,
+    check_output,
+    checked_view,
+    make_folders,
+    write_snapshot,
+)
 from layers.view import MAX_DPI, MAX_SIZE_PX, MIN_DPI, MIN_SIZE_PX, SnapshotError
 
-__all__ = ["Job", "build_parser", "main", "read_deck"]
+#: What an output path of the deck command is checked as (its folder and name; the scenes are in the file).
+DECK_REQUEST = SnapshotRequest(layers=())
+
+__all__ = ["build_parser", "main"]
 
 PROG = "corridor-atlas"
-MAX_NAME_BYTES = 200  # an output name plus the temporary and caption names made from it stay under NAME_MAX
-_DECK_TABLES = ("defaults", "snapshot")
-
-_REPR = reprlib.Repr()
-_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 40
-
-
-@dataclass(frozen=True)
-class Job:
-    """One snapshot to write; ``where`` names its deck table (empty on the command line)."""
-
-    request: SnapshotRequest
-    output: Path
-    where: str = ""
-
-
-def _shown(value: object) -> str:
-    """A short one-line repr of a value for an error message."""
-    return _REPR.repr(value)
-
-
-def _one_line(text: str) -> str:
-    return "\\n".join(text.splitlines())
-
-
-def _flag(key: str) -> str:
-    """The command-line name of an option."""
-    return f"--{key}"
-
-
-# --- one parser per option: (value from argv or TOML, field name for errors) -> checked value ------------------
-
-
-def _number(value: object) -> float | None:
-    """A finite float from a TOML number or from text, else None."""
-    if isinstance(value, str):
-        with suppress(ValueError):
-            value = float(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _numbers(form: str) -> Callable[[object, str], tuple[float, ...] | None]:
-    count = form.count(",") + 1
-
-    def parse(value: object, field: str) -> tuple[float, ...] | None:
-        if isinstance(value, str | list) and not value:
-            return None
-        items = value.split(",") if isinstance(value, str) else value
-        numbers = [_number(item) for item in items] if isinstance(items, list) else []
-        if len(numbers) != count or any(number is None for number in numbers):
-            raise SnapshotError(field, f"expected {form}: {count} finite numbers in degrees, got {_shown(value)}")
-        return tuple(numbers)
-
-    return parse
-
-
-def _zoom(value: object, field: str) -> float:
-    number = _number(value)
-    if number is None:
-        raise SnapshotError(field, f"expected a finite number (the interactive map's zoom), got {_shown(value)}")
-    return number
-
-
-def _size(value: object, field: str) -> tuple[int, int]:
-    problem = SnapshotError(field, f"expected WIDTHxHEIGHT in pixels, e.g. '1920x1080', got {_shown(value)}")
-    if not isinstance(value, str):
-        raise problem
-    try:
-        width, height = (int(part) for part in value.lower().split("x"))
-    except ValueError:
-        raise problem from None
-    for name, pixels in (("width", width), ("height", height)):
-        if not MIN_SIZE_PX <= pixels <= MAX_SIZE_PX:
-            raise SnapshotError(field, f"{name} {_shown(pixels)} px is outside {MIN_SIZE_PX}–{MAX_SIZE_PX} px")
-    return width, height
-
-
-def _dpi(value: object, field: str) -> int:
-    dpi = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        dpi = value
-    elif isinstance(value, float) and value.is_integer():
-        dpi = int(value)
-    elif isinstance(value, str):
-        with suppress(ValueError):
-            dpi = int(value.strip())
-    if dpi is None or not MIN_DPI <= dpi <= MAX_DPI:
-        raise SnapshotError(field, f"expected a whole number from {MIN_DPI} to {MAX_DPI}, got {_shown(value)}")
-    return dpi
-
-
-def _ids(value: object, field: str) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-        raise SnapshotError(field, f"expected layer ids, as a list of strings or text with commas; got {_shown(value)}")
-    return tuple(item.strip() for item in items if item.strip())
-
-
-def _text(value: object, field: str) -> str:
-    if not isinstance(value, str):
-        raise SnapshotError(field, f"expected text in quotes, got {_shown(value)}")
-    return value
-
-
-def _date(value: object, field: str) -> str | None:
-    if isinstance(value, dt.date):  # a TOML date or date-time, written as it reads
-        return str(value)
-    if not isinstance(value, str):
-        raise SnapshotError(field, f"expected a date such as 2024-01-01 (or text), got {_shown(value)}")
-    return value or None
-
-
-def _format(value: object, field: str) -> str | None:
-    fmt = _text(value, field).strip().lower()
-    if fmt and fmt not in ALL_FORMATS:
-        raise SnapshotError(field, f"{_shown(value)} is not one of {', '.join(ALL_FORMATS)}")
-    return fmt or None
-
-
-def _tiles(value: object, field: str) -> str | None:
-    name = _text(value, field).strip()
-    if not name:
-        return None
-    try:
-        provider(name)
-    except SnapshotError:
-        choices = ", ".join(TILE_PROVIDERS)
-        raise SnapshotError(field, f"unknown tile source {_shown(value)}; use one of {choices}") from None
-    return name
-
-
-def _output(value: object, field: str) -> str:
-    name = _text(value, field)
-    if "\0" in name:
-        raise SnapshotError(field, f"{_shown(value)} contains a NUL character")
-    if len(os.fsencode(Path(name).name)) > MAX_NAME_BYTES:
-        raise SnapshotError(field, f"the file name {_shown(Path(name).name)} is longer than {MAX_NAME_BYTES} bytes")
-    return name
-
-
-_PARSERS: dict[str, Callable[[object, str], Any]] = {
-    "layers": _ids,
-    "bbox": _numbers("WEST,SOUTH,EAST,NORTH"),
-    "fit": _ids,
-    "center": _numbers("LAT,LON"),
-    "zoom": _zoom,
-    "size": _size,
-    "dpi": _dpi,
-    "format": _format,
-    "title": _text,
-    "subtitle": _text,
-    "date": _date,
-    "tiles": _tiles,
-    "output": _output,
-}
-
-
-# --- from options to jobs ----------------------------------------------------------------------------------------
-
-
-@contextmanager
-def _within(where: str) -> Iterator[None]:
-    """Prefix errors raised inside with the deck table they concern (nothing on the command line)."""
-    if not where:
-        yield
-        return
-    try:
-        yield
-    except SnapshotError as err:
-        raise SnapshotError(where, str(err)) from err
-
-
-def _options(table: Mapping[str, object], *, flag: Callable[[str], str]) -> dict[str, Any]:
-    """Check each option's type and range; ``flag`` turns a key into the name errors use."""
-    options = {}
-    for key, value in table.items():
-        if key not in _PARSERS:
-            name = key if key.isidentifier() else _shown(key)
-            close = difflib.get_close_matches(key, _PARSERS, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(_PARSERS)}"
-            raise SnapshotError(flag(name), f"unknown option; {hint}")
-        options[key] = _PARSERS[key](value, flag(key))
-    return options
-
-
-def _job(options: Mapping[str, Any], *, flag: Callable[[str], str], folder: Path | None = None, where: str = "") -> Job:
-    """Build a job from checked options: an output file, a format, and defaults for the rest."""
-    if not options.get("output"):
-        raise SnapshotError(flag("output"), "give the file to write")
-    output = Path(options["output"]) if folder is None else folder / options["output"]
-    fmt = options.get("format") or output.suffix.lower().lstrip(".")
-    if fmt not in ALL_FORMATS:
-        suffixes = ", ".join(f".{name}" for name in ALL_FORMATS)
-        ending = _shown(output.suffix) if output.suffix else "nothing"
-        raise SnapshotError(
-            flag("format"), f"the file name ends in {ending}, not {suffixes}; rename it or give the format"
-        )
-    width, height = options.get("size", (1920, 1080))
-    request = SnapshotRequest(
-        layers=options.get("layers", ()),
-        format=fmt,
-        bbox=options.get("bbox"),
-        fit=options.get("fit", ()),
-        center=options.get("center"),
-        zoom=options.get("zoom"),
-        width_px=width,
-        height_px=height,
-        dpi=options.get("dpi", 150),
-        title=options.get("title", ""),
-        subtitle=options.get("subtitle", ""),
-        date=options.get("date"),
-        tiles=options.get("tiles"),
-    )
-    return Job(request=request, output=output, where=where)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark, as some editors write, is fine
-    except FileNotFoundError:
-        raise SnapshotError("--spec", f"{path} not found") from None
-    except IsADirectoryError:
-        raise SnapshotError("--spec", f"{path} is a folder, not a TOML file") from None
-    except UnicodeDecodeError as err:
-        raise SnapshotError("--spec", f"{path} is not UTF-8 text (byte {err.start} cannot be read)") from None
-    except OSError as err:
-        raise SnapshotError("--spec", f"cannot read {path}: {err.strerror or err}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SnapshotError("--spec", f"{path} is not valid TOML ({err})") from err
-    except RecursionError:
-        raise SnapshotError("--spec", f"{path} nests arrays or tables too deeply") from None
-
-
-def _deck_tables(spec: Mapping[str, Any]) -> tuple[Mapping[str, object], list[object]]:
-    """The deck's [defaults] table and its [[snapshot]] tables, or an error naming what is wrong."""
-    for key in spec:
-        if key not in _DECK_TABLES:
-            close = difflib.get_close_matches(key, _DECK_TABLES, n=1)
-            hint = f"did you mean [{close[0]}]?" if close else "a deck has [defaults] and [[snapshot]] tables only"
-            raise SnapshotError(f"--spec: {key if key.isidentifier() else _shown(key)}", f"unknown table; {hint}")
-    defaults = spec.get("defaults", {})
-    if not isinstance(defaults, dict):
-        raise SnapshotError("--spec: defaults", f"expected a [defaults] table, got {_shown(defaults)}")
-    tables = spec.get("snapshot", [])
-    if isinstance(tables, dict):
-        raise SnapshotError("--spec: snapshot", "expected [[snapshot]] tables (double brackets), got a single table")
-    if not isinstance(tables, list):
-        raise SnapshotError("--spec: snapshot", f"expected [[snapshot]] tables, got {_shown(tables)}")
-    if not tables:
-        raise SnapshotError("--spec: snapshot", "the deck has no [[snapshot]] tables")
-    return defaults, tables
-
-
-def read_deck(path: Path) -> list[Job]:
-    """The jobs of a deck file, each option checked; output paths are relative to the file's folder.
-
-    Parameters
-    ----------
-    path
-        A TOML file with an optional ``[defaults]`` table and one ``[[snapshot]]`` table per map.
-
-    Raises
-    ------
-    SnapshotError
-        The file cannot be read, is not TOML, or a table has an unknown key or a value of the wrong
-        type or range; the message names the table (``--spec [[snapshot]] #2``) and the key.
-    """
-    defaults, tables = _deck_tables(_read_toml(path))
-    with _within("--spec [defaults]"):
-        shared = _options(defaults, flag=str)
-    jobs = []
-    for number, table in enumerate(tables, start=1):
-        where = f"--spec [[snapshot]] #{number}"
-        if not isinstance(table, dict):
-            raise SnapshotError(where, f"expected a table, got {_shown(table)}")
-        with _within(where):
-            options = {**shared, **_options(table, flag=str)}
-            jobs.append(_job(options, flag=str, folder=path.parent, where=where))
-    return jobs
+#: The deck command's outputs: option, file extension.
+DECK_OUTPUTS = (("pptx", ".pptx"), ("pdf", ".pdf"), ("html", ".html"))
 
 
 def _jobs(args: argparse.Namespace) -> list[Job]:
-    given = {key: value for key in _PARSERS if (value := getattr(args, key)) is not None}
+    given = {key: value for key in OPTIONS if (value := getattr(args, key, None)) is not None}
     if args.spec is None:
-        return [_job(_options(given, flag=_flag), flag=_flag)]
+        return [job(options(given, flag=flag), flag=flag)]
     if given:
         others = ", ".join(f"--{key}" for key in given)
         raise SnapshotError("--spec", f"put every option in the deck file, not beside --spec (got {others})")
@@ -330,11 +53,11 @@ def _jobs(args: argparse.Namespace) -> list[Job]:
 
 
 def _check_layer_ids(jobs: Sequence[Job], catalog: Catalog) -> None:
-    for job in jobs:
-        with _within(job.where):
-            if not job.request.layers:
+    for item in jobs:
+        with within(item.where):
+            if not item.request.layers:
                 raise SnapshotError("--layers", "name at least one layer")
-            for argument, ids in (("--layers", job.request.layers), ("--fit", job.request.fit)):
+            for argument, ids in (("--layers", item.request.layers), ("--fit", item.request.fit)):
                 for layer_id in ids:
                     try:
                         catalog.get(layer_id)
@@ -343,29 +66,34 @@ def _check_layer_ids(jobs: Sequence[Job], catalog: Catalog) -> None:
 
 
 def _load(jobs: Sequence[Job], catalog: Catalog) -> SnapshotData:
+    """The layers the jobs name (every layer when one routes or draws a corridor: any may take part)."""
     needed = {lid for job in jobs for lid in (*job.request.layers, *job.request.fit)}
+    if any(job.request.route or job.request.corridor or job.request.select for job in jobs):
+        needed = {spec.id for spec in catalog.layers}
     layers = []
-    for layer_id in sorted(needed):
+    for layer_id in [spec.id for spec in catalog.layers if spec.id in needed]:
         try:
             layers.append(catalog_layer(catalog.get(layer_id)))
         except CorridorAtlasError as err:
             argument = "--layers" if any(layer_id in job.request.layers for job in jobs) else "--fit"
             raise SnapshotError(argument, str(err).splitlines()[0]) from err
     basemap_frames = {part.id: load_basemap_part(part) for part in catalog.basemap.parts}
-    return SnapshotData(LayerSet(tuple(layers)), catalog.basemap, basemap_frames)
+    return SnapshotData(LayerSet(tuple(layers)), catalog.basemap, basemap_frames, catalog.analysis)
 
 
 def _check(jobs: Sequence[Job], data: SnapshotData) -> None:
     """Raise the first problem of any job, so that nothing is written unless every job can be."""
     writers: dict[Path, str] = {}
-    for job in jobs:
-        with _within(job.where):
-            checked_view(job.request, data)
-            check_output(job.request, job.output)
-            target = Path(os.path.abspath(job.output))
+    for item in jobs:
+        with within(item.where):
+            checked_view(item.request, data)
+            if item.output is None:
+                continue
+            check_output(item.request, item.output)
+            target = Path(os.path.abspath(item.output))
             if target in writers:
-                raise SnapshotError("--output", f"{str(job.output)!r} is also written by {writers[target]}")
-            writers[target] = job.where
+                raise SnapshotError("--output", f"{str(item.output)!r} is also written by {writers[target]}")
+            writers[target] = item.where
 
 
 def _snapshot(args: argparse.Namespace) -> int:
@@ -374,16 +102,59 @@ def _snapshot(args: argparse.Namespace) -> int:
     _check_layer_ids(jobs, catalog)
     data = _load(jobs, catalog)
     _check(jobs, data)
-    for job in jobs:
+    for item in jobs:
+        assert item.output is not None  # read_deck and the command line require one
         try:
-            written = write_snapshot(job.request, data, job.output)
+            written = write_snapshot(item.request, data, item.output)
         except OSError as err:
             print(
-                f"{PROG}: error: could not write {_one_line(str(job.output))}: {err.strerror or err}", file=sys.stderr
+                f"{PROG}: error: could not write {one_line(str(item.output))}: {err.strerror or err}", file=sys.stderr
             )
             return 1
         for path in written:
             print(path)
+    return 0
+
+
+def _deck_outputs(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    outputs = [(fmt, Path(value)) for fmt, _ in DECK_OUTPUTS if (value := getattr(args, fmt)) is not None]
+    if not outputs:
+        raise SnapshotError("--pptx/--pdf/--html", "name at least one file to write")
+    for fmt, path in outputs:
+        suffix = dict(DECK_OUTPUTS)[fmt]
+        if path.suffix.lower() != suffix:
+            raise SnapshotError(f"--{fmt}", f"file name ends in {path.suffix or 'nothing'}, not {suffix}")
+        check_output(replace(DECK_REQUEST, format=fmt), path.with_suffix(f".{fmt}"))
+    return outputs
+
+
+def _deck(args: argparse.Namespace) -> int:
+    from layers.deck import check_deck, deck_html, deck_pdf, deck_pptx
+    from layers.standalone import embed_snippet
+
+    outputs = _deck_outputs(args)
+    jobs = read_deck(args.deck, outputs=False)
+    catalog = default_catalog()
+    _check_layer_ids(jobs, catalog)
+    data = _load(jobs, catalog)
+    requests = [item.request for item in jobs]
+    check_deck(requests, data)
+    makers = {
+        "pptx": lambda: deck_pptx(requests, data, aspect=args.aspect),
+        "pdf": lambda: deck_pdf(requests, data),
+        "html": lambda: deck_html(requests, data).encode("utf-8"),
+    }
+    for fmt, path in outputs:
+        make_folders(path)
+        written = [path]
+        atomic_write(path, makers[fmt]())
+        if fmt == "html":
+            first = requests[0]
+            snippet = embed_snippet(path.name, title=first.title, width_px=first.width_px, height_px=first.height_px)
+            written.append(path.with_suffix(".embed.html"))
+            atomic_write(written[-1], (snippet + "\n").encode("utf-8"))
+        for item in written:
+            print(item)
     return 0
 
 
@@ -392,7 +163,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Print the problem on one line and exit with status 2."""
-        self.exit(2, f"{PROG}: error: {_one_line(message)}\n")
+        self.exit(2, f"{PROG}: error: {one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -421,6 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--tiles", help="online background instead of the offline basemap: osm or imagery")
     snap.add_argument("--output", "-o", help="file to write; a caption for alt text is written beside it (.txt)")
     snap.add_argument("--spec", type=Path, help="TOML file with [[snapshot]] tables: render a whole deck in one run")
+    scene = snap.add_argument_group("what the view shows besides its layers")
+    scene.add_argument("--statuses", help="comma-separated statuses to keep: " + ", ".join(STATUSES))
+    scene.add_argument("--year", help="the timeline's year: features opened later are left out ('As of YEAR')")
+    scene.add_argument("--select", help="id of a feature to show selected (halo, labelled first)")
+    scene.add_argument("--route", help="ORIGIN,DESTINATION place ids: the shortest rail route between them")
+    scene.add_argument("--corridor", help="a line feature id, or layer:LAYER_ID: show a buffer around it")
+    scene.add_argument("--corridor-km", dest="corridor_km", help="the corridor buffer's width in km (default 50)")
+    deck = commands.add_parser(
+        "deck",
+        help="render a deck file's scenes as a PowerPoint file, a multi-page PDF and an HTML page",
+        description="Render a deck of scenes: the same deck file gives byte-identical PPTX, PDF and HTML.",
+        epilog="Example: corridor-atlas deck deck.toml --pptx briefing.pptx --pdf briefing.pdf",
+    )
+    deck.add_argument("deck", type=Path, help="TOML file with [[snapshot]] tables, one per scene (output optional)")
+    deck.add_argument("--pptx", help="PowerPoint file to write: one slide per scene, with notes")
+    deck.add_argument("--pdf", help="PDF file to write: one page per scene")
+    deck.add_argument("--html", help="HTML page to write: the scenes one after another, offline (← →)")
+    deck.add_argument("--aspect", default="16:9", choices=tuple(SLIDE_SIZES_IN), help="slide size (default 16:9)")
     commands.add_parser("layers", help="list the layer ids")
     return parser
 
@@ -438,9 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for spec in default_catalog().layers:
                 print(f"{spec.id}\t{spec.group}\t{spec.title}")
             return 0
+        if args.command == "deck":
+            return _deck(args)
         return _snapshot(args)
     except SnapshotError as err:
-        print(f"{PROG}: error: {_one_line(str(err))}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(str(err))}", file=sys.stderr)
         return 2
     except CorridorAtlasError as err:
         print(f"{PROG}: error: {err}", file=sys.stderr)

@@ -29,12 +29,15 @@ __all__ = [
     "Snapshot",
     "SnapshotData",
     "SnapshotRequest",
+    "atomic_write",
     "caption_text",
     "check_output",
     "checked_view",
     "credited_publishers",
     "footnote",
+    "make_folders",
     "make_snapshot",
+    "place_caption",
     "resolve_view",
     "scene_text",
     "write_snapshot",
@@ -204,19 +207,27 @@ def _in_view(shown: LayerSet, view: View) -> dict[str, gpd.GeoDataFrame]:
     return inside
 
 
+def _where(view: View) -> str:
+    west, south, east, north = view.lonlat_bounds
+    if west >= 0 and south >= 0:
+        return f"from {west:.1f}°E to {east:.1f}°E and {south:.1f}°N to {north:.1f}°N"
+    return f"lon {west:.1f} to {east:.1f}, lat {south:.1f} to {north:.1f}"
+
+
 def caption_text(specs: Sequence[LayerSpec], view: View, places: Sequence[str]) -> str:
     """Alt text for a snapshot: which layers it shows and where."""
-    west, south, east, north = view.lonlat_bounds
     names = [spec.title for spec in specs]
     shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    text = (
-        f"Map of {shown}, from {west:.1f}°E to {east:.1f}°E and {south:.1f}°N to {north:.1f}°N"
-        if west >= 0 and south >= 0
-        else f"Map of {shown}, lon {west:.1f} to {east:.1f}, lat {south:.1f} to {north:.1f}"
-    )
+    text = f"Map of {shown}, {_where(view)}"
     if places:
         text += f", around {', '.join(places[:5])}"
     return text + "."
+
+
+def place_caption(view: View, places: Sequence[str]) -> str:
+    """A short caption for under a map whose legend names its layers: where it is."""
+    text = _where(view)
+    return text[0].upper() + text[1:] + (f", around {', '.join(places[:5])}" if places else "") + "."
 
 
 def credited_publishers(frames: Sequence[gpd.GeoDataFrame]) -> list[str]:
@@ -370,7 +381,8 @@ def make_folders(path: Path) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
+def atomic_write(path: Path, content: bytes) -> None:
+    """Write a file so that it appears only complete: a temporary file beside it, then a rename."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -392,12 +404,12 @@ def write_snapshot(request: SnapshotRequest, data: SnapshotData, output: Path) -
     snapshot = make_snapshot(request, data)
     make_folders(output)
     written = [output, output.with_suffix(".txt")]
-    _atomic_write(output, snapshot.content)
-    _atomic_write(written[1], (snapshot.caption + "\n").encode("utf-8"))
+    atomic_write(output, snapshot.content)
+    atomic_write(written[1], (snapshot.caption + "\n").encode("utf-8"))
     if request.format == "html":
         snippet = embed_snippet(
             output.name, title=request.title, width_px=request.width_px, height_px=request.height_px
         )
         written.append(output.with_suffix(".embed.html"))
-        _atomic_write(written[2], (snippet + "\n").encode("utf-8"))
+        atomic_write(written[2], (snippet + "\n").encode("utf-8"))
     return written

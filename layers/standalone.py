@@ -15,7 +15,7 @@ from layers.render import build_map, stable_names
 from layers.static import MapText
 from layers.view import View
 
-__all__ = ["TitleBox", "embed_snippet", "standalone_html"]
+__all__ = ["DeckScenes", "Selection", "TitleBox", "embed_snippet", "standalone_html"]
 
 
 class TitleBox(MacroElement):
@@ -52,6 +52,23 @@ class Selection(MacroElement):
         super().__init__()
         self._name = "Selection"
         self.ask = page_json({"feature": feature, "seq": 1, "year": None, "lang": "en", "theme": "light"})
+
+
+class DeckScenes(MacroElement):
+    """A deck's scenes in one page: the page steps through them (``CorridorAtlas.deck``)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        CorridorAtlas.deck({{ this._parent.get_name() }}, {{ this.scenes }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, scenes: PageJSON) -> None:
+        super().__init__()
+        self._name = "DeckScenes"
+        self.scenes = scenes
 
 
 def standalone_html(

@@ -19,6 +19,7 @@ from matplotlib.legend_handler import HandlerPatch
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
 from matplotlib.path import Path
+from matplotlib.transforms import Bbox
 
 from geo.crs import WEB_MERCATOR
 from layers.catalog import Basemap, LayerSpec
@@ -224,6 +225,16 @@ def _legend_handle(style: Style, geometry: str) -> Any:
 # --- the map -------------------------------------------------------------------------------------
 
 
+def _extent(artist: Any, renderer: Any) -> Any:
+    """The display box of a map element, its text box's padding included (labels keep out of it)."""
+    box = artist.get_window_extent(renderer)
+    patch = artist.get_bbox_patch() if hasattr(artist, "get_bbox_patch") else None
+    if patch is None:
+        return box
+    artist.update_bbox_position_size(renderer)  # the patch is placed at drawing time; place it now
+    return Bbox.union([box, patch.get_window_extent(renderer)])
+
+
 def _draw_basemap(ax: Any, view: View, basemap: Basemap, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
     for i, part in enumerate(basemap.parts):
         if part.id in frames and part.labels is None:  # label parts are names, placed with the others
@@ -324,7 +335,7 @@ def draw_map(
         legend._legend_box.align = "left"
         scale = draw_scale_bar(ax, view, bottom)
         furniture = [draw_north_arrow(fig), *top_texts, *bottom_texts, legend]
-        obstacles = [a.get_window_extent(renderer) for a in furniture]
+        obstacles = [_extent(a, renderer) for a in furniture]
         obstacles.append(scale_bar_box(ax, scale, renderer))
         candidates = [c for spec, gdf in layers for c in layer_candidates(spec, gdf, view, selected=selected)]
         candidates += basemap_candidates(basemap, basemap_frames, view, beside=candidates) if tiles is None else []
