@@ -164,4 +164,4 @@ def snapshot_data(*extra: Any, catalog: Any = None) -> Any:
 
     cat = catalog or default_catalog()
     basemap_frames = {part.id: load_basemap_part(part) for part in cat.basemap.parts}
-    return SnapshotData(catalog_layers(cat) + LayerSet(tuple(extra)), cat.basemap, basemap_frames)
+    return SnapshotData(catalog_layers(cat) + LayerSet(tuple(extra)), cat.basemap, basemap_frames, cat.analysis)
