@@ -34,6 +34,11 @@ def _made() -> tuple[gpd.GeoDataFrame, LayerSet]:
     return made[1], made[2]
 
 
+def drawings_frame() -> gpd.GeoDataFrame:
+    """The session's drawings measured, one feature each (see :func:`layers.drawings.drawn_frame`)."""
+    return _made()[0]
+
+
 def drawing_layers() -> LayerSet:
     """The drawings as layers (one per kind), in colours no catalog layer uses."""
     return _made()[1] if drawings() else LayerSet(())

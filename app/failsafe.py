@@ -35,6 +35,7 @@ PAGE_PARTS: dict[str, str] = {
     "Route": "The Route tab",
     "Charts": "The Charts tab",
     "Export": "The Export tab",
+    "present": "The presentation",
 }
 
 _PATHS = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-~]+){2,}")

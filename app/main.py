@@ -15,7 +15,8 @@ from app.drawings import take_drawings
 from app.failsafe import part
 from app.mapview import MapAsk, MapPage, map_page, map_state, show_map
 from app.panels import filters_of, metrics_section, status_line, visible_table
-from app.reports import charts_panel, export_panel
+from app.present import present, presenting
+from app.reports import charts_panel
 from app.sidebar import layer_toggles, search_bar, settle_year, sidebar_heading, sidebar_tools
 from app.state import (
     TAB_KEY,
@@ -46,6 +47,10 @@ def main() -> None:
     keep_tab_widgets()
     every = current_layers()
     settle_year(every)
+    if presenting():
+        with part("present"):
+            present(every)
+        return
     state = UrlState.current()
     layers = drawable(every, filters_of(state))
     for message in layers.errors.values():
@@ -77,7 +82,7 @@ def main() -> None:
         lambda: corridor_panel(layers),
         lambda: route_panel(layers),
         lambda: charts_panel(visible, state),
-        lambda: export_panel(visible.through(filters_of(state))),
+        lambda: export_tab(layers, visible.ids),
     )
     tabs = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     for name, tab, panel in zip(TABS, tabs, panels, strict=True):
@@ -85,6 +90,16 @@ def main() -> None:
             with tab, part(name):
                 panel()
     UrlState.write()
+
+
+def export_tab(layers: LayerSet, visible: tuple[str, ...]) -> None:
+    """The export studio (the view on screen as a file) and the deck of scenes under it."""
+    from app.deckpanel import deck_panel
+    from app.studio import studio
+
+    scene = studio(layers, visible)
+    st.divider()
+    deck_panel(layers, scene)
 
 
 def drawable(layers: LayerSet, filters: Filters) -> LayerSet:

@@ -87,7 +87,8 @@ MAP_RETURNS = ("last_active_drawing", "all_drawings", "center", "zoom", "bounds"
 class MapAsk(NamedTuple):
     """What the app asks of the map's page besides which layers show (``CorridorAtlas.apply``).
 
-    ``seq`` changes only when the app chose the feature (search, a table row): the map then goes to it.
+    ``seq`` changes only when the app chose the feature (search, a table row) or a scene: the map then
+    goes to the feature, or to ``bounds`` (west, south, east, north) when given (a presented scene).
     """
 
     feature: str | None
@@ -95,6 +96,7 @@ class MapAsk(NamedTuple):
     year: int | None
     lang: str
     theme: str
+    bounds: tuple[float, float, float, float] | None = None
 
 
 class MapPage(NamedTuple):

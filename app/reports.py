@@ -1,4 +1,4 @@
-"""The charts and export tabs."""
+"""The charts tab."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.data import Source, basemap_frames, current_catalog, data_bounds, source
+from app.data import Source, source
 from app.panels import figures, filters_of, headline_figures
-from app.state import AppState, session
+from app.state import AppState
 from app.text import plain
 from geo.citation import cited
 from geo.errors import CorridorAtlasError
@@ -119,67 +119,3 @@ def charts_panel(layers: LayerSet, state: AppState) -> None:
         width="stretch",
         column_config={"source_url": st.column_config.LinkColumn("link")},
     )
-
-
-EXPORT_SIZES = ("1920x1080", "1280x720", "3840x2160", "1080x1080", "1200x1600")
-EXPORT_TITLE = "Kazakhstan–China infrastructure corridors"
-
-
-def export_panel(layers: LayerSet) -> None:
-    """Export the view on screen (its extent and the layers on, as the filters show them) as PNG, SVG, PDF or HTML."""
-    from layers.snapshot import ALL_FORMATS, SnapshotData, SnapshotRequest, make_snapshot  # matplotlib: here only
-    from layers.standalone import embed_snippet
-
-    st.markdown("**Export the view on screen**: the map's current extent and the layers that are on.")
-    session.setdefault("export_title", EXPORT_TITLE)  # no widget default: the value is kept in state
-    left, right = st.columns(2)
-    title = left.text_input("Title", key="export_title")
-    subtitle = right.text_input("Subtitle", key="export_subtitle")
-    fmt_col, size_col, dpi_col, tiles_col = st.columns(4)
-    fmt = fmt_col.selectbox("Format", ALL_FORMATS, format_func=str.upper, key="export_format")
-    size = size_col.selectbox("Size (pixels)", EXPORT_SIZES, key="export_size")
-    dpi = dpi_col.selectbox("DPI (text and line size)", (150, 96, 200, 300), key="export_dpi")
-    tiles = tiles_col.selectbox(
-        "Background",
-        (None, "osm", "imagery"),
-        format_func=lambda v: {
-            None: "Offline basemap",
-            "osm": "OpenStreetMap (online)",
-            "imagery": "Esri imagery (online)",
-        }[v],
-        key="export_tiles",
-        help="Online backgrounds need the internet; PNG, SVG and PDF only.",
-    )
-    if st.button("Prepare export", key="export_go", disabled=not len(layers)):
-        width, height = (int(v) for v in size.split("x"))
-        request = SnapshotRequest(
-            layers=layers.ids,
-            format=fmt,
-            bbox=session.get("bounds") or data_bounds([layer.display for layer in layers]),
-            width_px=width,
-            height_px=height,
-            dpi=dpi,
-            title=title,
-            subtitle=subtitle,
-            tiles=tiles if fmt != "html" else None,
-        )
-        data = SnapshotData(layers, current_catalog().basemap, basemap_frames(source()))
-        try:
-            snapshot = make_snapshot(request, data)
-        except CorridorAtlasError as err:
-            session.pop("export", None)
-            st.error(plain(str(err)))
-        else:
-            name = f"corridor-atlas.{fmt}"
-            embed = embed_snippet(name, title=title, width_px=width, height_px=height) if fmt == "html" else ""
-            session["export"] = (name, snapshot.content, snapshot.mime, snapshot.caption, embed)
-    if "export" in session:
-        name, content, mime, caption, embed = session["export"]
-        st.download_button(
-            f"Download {name}", content, file_name=name, mime=mime, key="export_download", on_click="ignore"
-        )
-        st.markdown("Alt text (caption):")
-        st.code(caption, language=None, wrap_lines=True)
-        if embed:
-            st.markdown("Embed snippet for web pages and slide tools:")
-            st.code(embed, language="html")

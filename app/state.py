@@ -227,18 +227,31 @@ TAB_WIDGETS = (
     "route_to",
     "export_title",
     "export_subtitle",
+    "export_notes",
     "export_format",
-    "export_size",
+    "export_frame",
+    "export_width",
+    "export_height",
     "export_dpi",
     "export_tiles",
+    "deck_aspect",
 )
 
 
-def keep_tab_widgets() -> None:
-    """Keep the values of widgets in closed tabs (re-setting a widget's key makes it plain session state)."""
-    for key in TAB_WIDGETS:
+def keep_tab_widgets(more: Sequence[str] = ()) -> None:
+    """Keep the values of widgets in closed tabs (re-setting a widget's key makes it plain session state).
+
+    ``more``: other widgets this run will not draw (present mode draws neither sidebar nor tabs).
+    """
+    for key in (*TAB_WIDGETS, *more):
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+
+
+def page_widget_keys() -> tuple[str, ...]:
+    """The keys of the page's widgets whose values are the workspace: URL state and the layer toggles."""
+    toggles = [key for key in st.session_state if isinstance(key, str) and key.startswith("layer_")]
+    return (*(param.key for param in PARAMS), *toggles)
 
 
 def read_map_events(result: dict | None) -> None:

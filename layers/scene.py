@@ -108,12 +108,15 @@ class Analyses:
         )
         return _analysis_layer("route", label, "line", style, frame)
 
-    def corridor(self, corridor: str, km: float) -> Layer:
-        """The buffer of ``km`` around a line feature or a whole line layer (``layer:<id>``) as a layer."""
+    def corridor(self, corridor: str, km: float, drawn: LayerSet | None = None) -> Layer:
+        """The buffer of ``km`` around a line feature or a whole line layer (``layer:<id>``) as a layer.
+
+        ``drawn``: the scene's drawings, whose lines may be the corridor too (a proposed alignment).
+        """
         from geo.corridor import corridor_buffer
 
         try:
-            lines, name = corridor_lines(corridor, self.layers)
+            lines, name = corridor_lines(corridor, self.layers + (drawn or LayerSet(())))
         except KeyError:
             raise SnapshotError(
                 "corridor", f"{corridor!r} is neither a line feature id nor layer:<line layer id>"
@@ -205,14 +208,16 @@ def scene_layers(parts: SceneParts, layers: LayerSet, analyses: Analyses) -> Lay
     """
     below: list[Layer] = []
     above: list[Layer] = []
-    if parts.corridor:
-        below.append(analyses.corridor(parts.corridor, parts.corridor_km))
-    if parts.route:
-        above.append(analyses.route(*parts.route))
     drawings = drawings_of(parts.drawings)
+    drawn = LayerSet(())
     if drawings:
         taken = {spec.style.colour.upper() for spec in (layer.spec for layer in layers)}
-        above.extend(drawn_layers(drawn_frame(drawings), colours_taken=taken))
+        drawn = LayerSet(tuple(drawn_layers(drawn_frame(drawings), colours_taken=taken)))
+    if parts.corridor:
+        below.append(analyses.corridor(parts.corridor, parts.corridor_km, drawn))
+    if parts.route:
+        above.append(analyses.route(*parts.route))
+    above.extend(drawn)
     shown = layers.only(parts.layers).through(parts.filters)
     ordered = tuple(below) + tuple(shown.get(i) for i in parts.layers if i in shown) + tuple(above)
     return LayerSet(ordered)

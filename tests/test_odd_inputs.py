@@ -568,13 +568,24 @@ def _route_step(at: AppTest, uid: str, layer: Ingested) -> None:
 def _export_step(at: AppTest, uid: str) -> None:
     _open(at, "Export")
     _no_traceback(at, "open Export", uid)
-    at.selectbox(key="export_size").set_value("1280x720").run()
+    at.selectbox(key="export_frame").set_value("16:9 · 1280×720").run()
+    _no_traceback(at, "export preview", uid)
     for fmt in ALL_FORMATS:
         at.selectbox(key="export_format").set_value(fmt).run()
         at.button(key="export_go").click().run()
         _no_traceback(at, f"export {fmt}", uid)
         made = at.session_state["export"][0] if "export" in at.session_state else None
         assert made == f"corridor-atlas.{fmt}" or at.error, f"export {fmt}: neither a file nor a message"
+    if at.button(key="deck_add").disabled:  # the view cannot be exported: the message says why
+        assert at.error, "the view cannot be added to the deck, and no message says why"
+        return
+    at.button(key="deck_add").click().run()
+    _no_traceback(at, "add the view to the deck", uid)
+    for fmt in ("pptx", "pdf", "html"):
+        at.button(key=f"deck_make_{fmt}").click().run()
+        _no_traceback(at, f"deck {fmt}", uid)
+        made = at.session_state["deck_export"][0] if "deck_export" in at.session_state else None
+        assert made == f"corridor-atlas-deck.{fmt}" or at.error, f"deck {fmt}: neither a file nor a message"
 
 
 @cache
@@ -847,9 +858,9 @@ BACKGROUNDS = ["{{ 7*7 }}", "red;}</style><script>alert(1)</script>"]
 
 def _catalog_with_background(tmp_path: Path, background: str) -> Path:
     text = CATALOG_PATH.read_text(encoding="utf-8")
-    assert 'background = "#D5E3EE"' in text
+    assert 'background = "#C9DDEB"' in text
     path = tmp_path / "catalog.toml"
-    path.write_text(text.replace('background = "#D5E3EE"', f"background = {json.dumps(background)}"), encoding="utf-8")
+    path.write_text(text.replace('background = "#C9DDEB"', f"background = {json.dumps(background)}"), encoding="utf-8")
     return path
 
 

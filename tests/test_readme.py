@@ -42,3 +42,31 @@ def test_readme__line_table_says_what_the_data_measures():
     missing = [row for row in table.splitlines() if row not in readme.splitlines()]
     hint = "README's line table is out of date (uv run python scripts/data_table.py):\n"
     assert not missing, hint + "\n".join(missing)
+
+
+def _cli_examples() -> tuple[list[str], str]:
+    """The README's command-line examples (as written) and its deck file."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**From the command line**") :]
+    block = re.search(r"```\n(.*?)```", section, flags=re.DOTALL)
+    deck = re.search(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+    assert block and deck
+    prefix = ".tools/bin/uv run corridor-atlas "
+    lines = [line.split("  #")[0].strip() for line in block.group(1).splitlines() if line.startswith(prefix)]
+    return [line.removeprefix(prefix) for line in lines], deck.group(1)
+
+
+def test_readme__every_command_line_example_runs_as_written(tmp_path, monkeypatch, capsys):
+    import shlex
+
+    from layers.cli import main
+
+    commands, deck = _cli_examples()
+    assert len(commands) >= 5 and any(c.startswith("deck ") for c in commands)
+    (tmp_path / "deck.toml").write_text(deck, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        assert main(shlex.split(command)) == 0, (command, capsys.readouterr().err)
+    made = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    expected = {"maps/pipelines.png", "maps/route.svg", "maps/overview.svg", "maps/route.png", "maps/khorgos.html"}
+    assert expected | {"maps/briefing.pptx", "maps/briefing.pdf", "maps/briefing.html"} <= made

@@ -461,10 +461,11 @@
     if (year !== state.year) { state.year = year; applyYear(state); }
     if (ask.lang && ask.lang !== state.lang) { state.lang = ask.lang; placeLabels(state); state.langBox.show(); }
     if (ask.seq !== state.seq) {
-      var first = state.seq === undefined;
+      var first = state.seq === undefined, b = ask.bounds;
       state.seq = ask.seq;
-      state.flyWanted = !first;
-      if ((ask.feature || null) !== state.selected) { select(state, ask.feature || null, {fly: !first}); }
+      state.flyWanted = !first && !b;
+      if (b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {animate: false}); }   // a scene: its extent, not the feature
+      if ((ask.feature || null) !== state.selected) { select(state, ask.feature || null, {fly: !first && !b}); }
     }
   }
 
