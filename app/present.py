@@ -13,10 +13,13 @@ from pathlib import Path
 import streamlit as st
 
 from app.data import source
-from app.mapview import MapAsk, map_page, map_state, show_map
+from app.mapview import MapAsk, MapState, map_page, show_map
 from app.scenes import deck, open_scene, restore_workspace, save_workspace
-from app.state import UrlState, keep_tab_widgets, page_widget_keys, read_map_events, session
+from app.state import keep_tab_widgets, page_widget_keys, read_map_events, session
 from app.text import plain
+from geo.errors import CorridorAtlasError
+from geo.filters import Filters
+from geo.schema import STATUSES
 from layers.drawings import DRAWN_GROUP, drawn_frame, drawn_layers
 from layers.layer import LayerSet
 from layers.scene import drawings_of
@@ -40,6 +43,7 @@ def _step(by: int) -> None:
 def _stop() -> None:
     session["presenting"] = None
     session.pop("_presented", None)
+    session.pop("_prepared", None)
     restore_workspace()
 
 
@@ -61,6 +65,33 @@ def _controls(index: int, count: int, scene: SnapshotRequest) -> None:
     end.button("End", key="present_end", on_click=_stop, shortcut="Esc", help="End the presentation")
 
 
+def _scene_state(layers: LayerSet, scene: SnapshotRequest) -> MapState:
+    """The map state a scene opens (as :func:`app.mapview.map_state` makes it once the scene is opened)."""
+    statuses = tuple(scene.statuses or STATUSES)
+    return MapState(
+        layers=layers.key,
+        filters=Filters(statuses, None),
+        view=session.get("opening_view"),
+        corridor=scene.corridor,
+        corridor_km=int(scene.corridor_km),
+        route=scene.route,
+    )
+
+
+def _prepare(layers: LayerSet, scenes: list[tuple[int, SnapshotRequest]]) -> None:
+    """Make every scene's map page before the first is shown: a scene switch then only sends a page made."""
+    if session.get("_prepared") == [uid for uid, _ in scenes]:
+        return
+    with st.spinner(f"Preparing {len(scenes)} scenes…"):
+        for _, scene in scenes:
+            shown = _scene_layers(layers, scene)
+            try:
+                map_page(_scene_state(shown, scene), source(), shown)
+            except CorridorAtlasError:
+                continue  # the scene says why when it is shown
+    session["_prepared"] = [uid for uid, _ in scenes]
+
+
 def present(layers: LayerSet) -> None:
     """Show the current scene of the deck full-screen with its controls and speaker notes."""
     keep_tab_widgets(page_widget_keys())  # the sidebar and tabs are not drawn: keep what their widgets hold
@@ -73,10 +104,10 @@ def present(layers: LayerSet) -> None:
         open_scene(scene, toggles)
         session["_presented"] = uid
     st.html(_CSS)
+    _prepare(layers, scenes)
     _controls(index, len(scenes), scene)
     shown = _scene_layers(layers, scene)
-    state = UrlState.current()
-    page = map_page(map_state(shown, state), source(), shown)
+    page = map_page(_scene_state(shown, scene), source(), shown)
     visible = [i for i in shown.ids if i in scene.layers or shown.get(i).spec.group == DRAWN_GROUP]
     ask = MapAsk(
         feature=scene.select,

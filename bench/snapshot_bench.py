@@ -99,7 +99,9 @@ def present_rows(repeat: int) -> None:
     at.session_state["deck"] = list(enumerate(scenes, start=1))
     at.session_state["_deck_count"] = len(scenes)
     at.session_state["presenting"] = 0
+    start = time.perf_counter()
     at.run()
+    entering = (time.perf_counter() - start) * 1000
     first, again = [], []
     for lap in range(1 + repeat):
         for step in ("present_next",) * (len(scenes) - 1) + ("present_prev",) * (len(scenes) - 1):
@@ -110,9 +112,10 @@ def present_rows(repeat: int) -> None:
                 raise RuntimeError(at.exception)
     print("\npresent mode, scene switch (server script run, ms)")
     print(f"{'visit':<24}{'median':>8}{'worst':>8}{'target':>8}  met")
+    print(f"{'start (prepares scenes)':<24}{entering:>8.0f}{entering:>8.0f}{'—':>8}")
     for name, times in (("first visit of a scene", first), ("scenes seen before", again)):
         median = statistics.median(times)
-        met = "yes" if median <= SWITCH_TARGET_MS else "NO"
+        met = "yes" if max(times) <= SWITCH_TARGET_MS else "NO"  # every switch, not only the typical one
         print(f"{name:<24}{median:>8.0f}{max(times):>8.0f}{SWITCH_TARGET_MS:>8.0f}  {met}")
 
 
