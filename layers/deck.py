@@ -20,9 +20,17 @@ from layers.furniture import RC, MapText
 from layers.payload import PageJSON, page_json
 from layers.render import build_map, stable_names
 from layers.slides import Slide, picture_width_in, pptx_bytes
-from layers.snapshot import SnapshotData, SnapshotRequest, caption_text, checked_view, place_caption, scene_text
+from layers.snapshot import (
+    SnapshotData,
+    SnapshotRequest,
+    caption_text,
+    checked_view,
+    draw_scene,
+    place_caption,
+    scene_text,
+)
 from layers.standalone import DeckScenes
-from layers.static import StaticMap, draw_map, figure_bytes
+from layers.static import StaticMap, figure_bytes
 from layers.view import MAX_DPI, MIN_DPI, SnapshotError, View
 
 __all__ = ["DECK_TITLE", "check_deck", "deck_html", "deck_pdf", "deck_pptx", "deck_title"]
@@ -57,15 +65,7 @@ def _scene_map(request: SnapshotRequest, data: SnapshotData, view: View, *, word
     shown = data.shown(request)
     text = scene_text(request, shown, view)
     drawn_text = text if words else MapText(attribution=text.attribution, stamp=text.stamp)
-    drawn = draw_map(
-        view,
-        [(layer.spec, layer.display) for layer in shown],
-        basemap=data.basemap,
-        basemap_frames=data.basemap_frames,
-        text=drawn_text,
-        selected=request.select,
-    )
-    return drawn, text.footnote
+    return draw_scene(request, data, view, drawn_text), text.footnote
 
 
 def deck_pdf(requests: Sequence[SnapshotRequest], data: SnapshotData) -> bytes:

@@ -20,7 +20,7 @@ from layers.payload import PageJSON
 from layers.render import basemap_payloads
 from layers.scene import ANALYSIS_GROUP, Analyses, SceneParts, scene_layers
 from layers.standalone import embed_snippet, standalone_html
-from layers.static import FORMATS, MapText, draw_map, figure_bytes
+from layers.static import FORMATS, MapText, StaticMap, TileImage, draw_map, figure_bytes
 from layers.style import Style
 from layers.view import SnapshotError, View, view_from_bbox, view_from_center, view_from_layers
 
@@ -34,6 +34,7 @@ __all__ = [
     "check_output",
     "checked_view",
     "credited_publishers",
+    "draw_scene",
     "footnote",
     "make_folders",
     "make_snapshot",
@@ -50,7 +51,7 @@ BASE_ATTRIBUTION = "Basemap: Natural Earth. Borders and routes partly © OpenStr
 
 
 @dataclass(frozen=True)
-class SnapshotRequest:
+class SnapshotRequest(SceneParts):
     """Everything a snapshot (a scene of a deck) depends on; the same request always gives the same bytes.
 
     Exactly one extent is given: ``bbox`` (west, south, east, north), ``fit`` (layer ids whose
@@ -59,7 +60,6 @@ class SnapshotRequest:
     route, a corridor buffer and drawings (see :mod:`layers.scene`); ``notes`` are speaker notes.
     """
 
-    layers: tuple[str, ...]
     format: str = "png"
     bbox: tuple[float, float, float, float] | None = None
     fit: tuple[str, ...] = ()
@@ -72,28 +72,7 @@ class SnapshotRequest:
     subtitle: str = ""
     date: str | None = None
     tiles: str | None = None
-    statuses: tuple[str, ...] | None = None
-    year: int | None = None
-    select: str | None = None
-    route: tuple[str, str] | None = None
-    corridor: str | None = None
-    corridor_km: float = 50.0
-    drawings: str = ""
     notes: str = ""
-
-    @property
-    def scene(self) -> SceneParts:
-        """What the request shows besides its extent and words."""
-        return SceneParts(
-            layers=self.layers,
-            statuses=self.statuses,
-            year=self.year,
-            select=self.select,
-            route=self.route,
-            corridor=self.corridor,
-            corridor_km=self.corridor_km,
-            drawings=self.drawings,
-        )
 
     @property
     def stamp(self) -> str:
@@ -117,7 +96,7 @@ class SnapshotData:
 
     def shown(self, request: SnapshotRequest) -> LayerSet:
         """What a request draws, bottom to top (see :func:`layers.scene.scene_layers`)."""
-        return scene_layers(request.scene, self.layers, self.analyses)
+        return scene_layers(request, self.layers, self.analyses)
 
     @cached_property
     def basemap_page_data(self) -> dict[str, PageJSON]:
@@ -296,6 +275,21 @@ def scene_text(
     )
 
 
+def draw_scene(
+    request: SnapshotRequest, data: SnapshotData, view: View, text: MapText, *, tiles: TileImage | None = None
+) -> StaticMap:
+    """A request's scene drawn as a static map (see :func:`layers.static.draw_map`) with these words."""
+    return draw_map(
+        view,
+        [(layer.spec, layer.display) for layer in data.shown(request)],
+        basemap=data.basemap,
+        basemap_frames=data.basemap_frames,
+        text=text,
+        tiles=tiles,
+        selected=request.select,
+    )
+
+
 def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
     """Render a snapshot in memory, with everything the request shows (see :mod:`layers.scene`).
 
@@ -326,15 +320,7 @@ def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
         inside = _in_view(shown, view)
         caption = caption_text([layer.spec for layer in shown if layer.id in inside], view, _places(shown, inside))
         return Snapshot(html.encode("utf-8"), "text/html", caption, view, [layer.spec.legend for layer in shown])
-    drawn = draw_map(
-        view,
-        [(layer.spec, layer.display) for layer in shown],
-        basemap=data.basemap,
-        basemap_frames=data.basemap_frames,
-        text=text,
-        tiles=tiles,
-        selected=request.select,
-    )
+    drawn = draw_scene(request, data, view, text, tiles=tiles)
     content = figure_bytes(drawn, request.format)
     caption = caption_text([layer.spec for layer in shown if layer.id in drawn.layers], view, drawn.labels)
     return Snapshot(content, FORMATS[request.format], caption, view, drawn.legend)

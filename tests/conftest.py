@@ -79,6 +79,18 @@ def facility() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": ["f"]}, geometry=[Point(80.4, 44.2)], index=["f"], crs=4326)
 
 
+@pytest.fixture
+def fresh_streamlit_caches() -> Iterator[None]:
+    """Streamlit's caches empty before and after a test of the app (each test starts as a new server would)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 # --- headless Chromium (Debian's package; Playwright drives it) ----------------------------------
 
 CHROMIUM = os.environ.get("CORRIDOR_ATLAS_CHROMIUM", "/usr/bin/chromium")

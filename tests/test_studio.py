@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from PIL import Image
 from pptx import Presentation
 from streamlit.testing.v1 import AppTest
@@ -17,13 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 def _export_tab(query: dict[str, str] | None = None) -> AppTest:
