@@ -100,7 +100,7 @@ def present(layers: LayerSet) -> None:
     uid, scene = scenes[index]
     toggles = {layer.id: layer.spec.widget_key for layer in layers}
     if session.get("_presented") != uid:
-        save_workspace(tuple(toggles.values()))
+        save_workspace(page_widget_keys())  # every widget's value: a widget drawn again shows what it held
         open_scene(scene, toggles)
         session["_presented"] = uid
     st.html(_CSS)

@@ -127,7 +127,11 @@ def rename_scene(uid: int, title: str) -> None:
 
 
 def save_workspace(widget_keys: tuple[str, ...]) -> None:
-    """Remember what opening scenes will change, to put it back when the presentation ends."""
+    """Remember what opening scenes will change, to put it back when the presentation ends.
+
+    Every widget of the page is put back by value, not only those the scenes change: a widget
+    the presentation did not draw is drawn anew, and it shows the value set for it.
+    """
     if session.get(_SAVED) is None:
         keys = (*_OPENED, *widget_keys)
         session[_SAVED] = {key: session.get(key) for key in keys}
