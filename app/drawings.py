@@ -34,6 +34,15 @@ def _made() -> tuple[gpd.GeoDataFrame, LayerSet]:
     return made[1], made[2]
 
 
+def replace_drawings(made: list[Drawing]) -> None:
+    """Make these the session's drawings (a saved workspace opened)."""
+    session[_DRAWINGS] = {drawing.id: drawing for drawing in made}
+    numbers = [int(d.id.split("-")[-1]) for d in made if d.id.split("-")[-1].isdigit()]
+    session[_COUNT] = max([int(session.get(_COUNT) or 0), *numbers])
+    forget_session_results()
+    keep_view()
+
+
 def drawings_frame() -> gpd.GeoDataFrame:
     """The session's drawings measured, one feature each (see :func:`layers.drawings.drawn_frame`)."""
     return _made()[0]

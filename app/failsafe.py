@@ -36,6 +36,7 @@ PAGE_PARTS: dict[str, str] = {
     "Charts": "The Charts tab",
     "Export": "The Export tab",
     "present": "The presentation",
+    "workspace": "The saved workspace",
 }
 
 _PATHS = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-~]+){2,}")

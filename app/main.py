@@ -17,6 +17,7 @@ from app.mapview import MapAsk, MapPage, map_page, map_state, show_map
 from app.panels import filters_of, metrics_section, status_line, visible_table
 from app.present import present, presenting
 from app.reports import charts_panel
+from app.scenes import keep_restored
 from app.sidebar import layer_toggles, search_bar, settle_year, sidebar_heading, sidebar_tools
 from app.state import (
     TAB_KEY,
@@ -30,6 +31,7 @@ from app.state import (
 )
 from app.text import plain
 from app.uploads import current_layers
+from app.workspaces import autosave, open_linked_workspace
 from geo.filters import Filters
 from layers.catalog import GROUPS, CatalogError
 from layers.layer import LayerSet
@@ -45,6 +47,9 @@ def main() -> None:
         return
     UrlState.seed()
     keep_tab_widgets()
+    keep_restored()
+    with part("workspace"):
+        open_linked_workspace()
     every = current_layers()
     settle_year(every)
     if presenting():
@@ -89,6 +94,8 @@ def main() -> None:
         if tab.open:
             with tab, part(name):
                 panel()
+    with part("workspace"):
+        autosave()
     UrlState.write()
 
 

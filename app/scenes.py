@@ -23,6 +23,7 @@ from layers.snapshot import SnapshotData, SnapshotRequest
 __all__ = [
     "add_scene",
     "deck",
+    "keep_restored",
     "move_scene",
     "open_scene",
     "remove_scene",
@@ -33,7 +34,9 @@ __all__ = [
     "view_scene",
 ]
 
-_DECK, _COUNT, _SAVED = "deck", "_deck_count", "_present_saved"
+_DECK, _COUNT, _SAVED, _RESTORING = "deck", "_deck_count", "_present_saved", "_present_restoring"
+#: How many runs after a presentation set the workspace's widget values again.
+_RESTORE_RUNS = 2
 #: What opening a scene on the map changes (and presenting puts back afterwards).
 _OPENED = ("f_status", "f_year", "feature", "corridor", "corridor_km", "route_from", "route_to", "present_bounds")
 
@@ -138,11 +141,26 @@ def save_workspace(widget_keys: tuple[str, ...]) -> None:
 
 
 def restore_workspace() -> None:
-    """Put the workspace back as it was before the presentation."""
+    """Put the workspace back as it was before the presentation (and again in the runs just after: see below)."""
     saved = session.pop(_SAVED, None) or {}
     for key, value in saved.items():
         session[key] = value
+    session[_RESTORING] = (saved, _RESTORE_RUNS)
     keep_view()
+
+
+def keep_restored() -> None:
+    """In the first runs after a presentation, set the workspace's widget values again.
+
+    The sidebar's widgets are drawn anew then, and a browser that has not caught up sends their
+    defaults back with the next run; those must not win over what the workspace held.
+    """
+    saved, runs = session.get(_RESTORING) or ({}, 0)
+    if not runs:
+        return
+    for key, value in saved.items():
+        session[key] = value
+    session[_RESTORING] = (saved, runs - 1) if runs > 1 else None
 
 
 def open_scene(scene: SnapshotRequest, widget_keys: dict[str, str]) -> None:

@@ -45,7 +45,11 @@ def layer_toggles(errors: dict[str, str], sectors: Sequence[str]) -> None:
 
 
 def sidebar_tools(layers: LayerSet) -> None:
-    """Filters, users' own layers and drawings, and the credits."""
+    """The workspace, filters, users' own layers and drawings, and the credits."""
+    from app.workspaces import workspace_section
+
+    with st.sidebar, part("workspace"):
+        workspace_section()
     with st.sidebar, part("filters"):
         filters_section(layers)
     with st.sidebar, part("uploads"):

@@ -92,6 +92,13 @@ TAB_KEY = "tab"
 LANGUAGES = ("en", *NAME_LANGUAGES)
 
 
+def _token(text: str) -> str:
+    """A workspace id or link token as the store makes them (URL-safe base64), else refused."""
+    if not 8 <= len(text) <= 64 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
+        raise ValueError(text)
+    return text
+
+
 def _parse_view(text: str) -> MapView:
     lat, lon, zoom = (float(v) for v in text.split(","))
     if not all(math.isfinite(v) for v in (lat, lon, zoom)):
@@ -129,6 +136,8 @@ PARAMS: tuple[Param, ...] = (
     Param("to", "route_to", None, str, str),
     Param("tab", "tab", "Metrics", _one_of(TABS), str),
     Param("lang", "lang", "en", _one_of(LANGUAGES), str),
+    Param("ws", "ws_id", None, _token, str),
+    Param("key", "ws_key", None, _token, str),
 )
 
 
@@ -248,10 +257,14 @@ def keep_tab_widgets(more: Sequence[str] = ()) -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def toggle_keys() -> list[str]:
+    """The keys of the layer toggles the session has (catalog layers, uploads, drawings), sorted."""
+    return sorted(key for key in st.session_state if isinstance(key, str) and key.startswith("layer_"))
+
+
 def page_widget_keys() -> tuple[str, ...]:
     """The keys of the page's widgets whose values are the workspace: URL state and the layer toggles."""
-    toggles = [key for key in st.session_state if isinstance(key, str) and key.startswith("layer_")]
-    return (*(param.key for param in PARAMS), *toggles)
+    return (*(param.key for param in PARAMS), *toggle_keys())
 
 
 def read_map_events(result: dict | None) -> None:

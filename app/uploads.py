@@ -125,6 +125,7 @@ def _take(name: str, content: bytes) -> None:
         upload_id, _free_title(name), ingested, colour_index=count - 1, colours_taken=current_catalog().colours
     )
     _sizes()[upload_id] = len(content)
+    upload_files()[upload_id] = (name, content)  # what a saved workspace keeps of it
     session[f"layer_{upload_id}"] = True
     forget_session_results()
     keep_view()
@@ -166,8 +167,26 @@ def remove_upload(upload_id: str) -> None:
     session.pop(f"layer_{upload_id}", None)
     session.pop(f"rail_{upload_id}", None)
     _sizes().pop(upload_id, None)
+    upload_files().pop(upload_id, None)
     forget_session_results()
     keep_view()
+
+
+def upload_files() -> dict[str, tuple[str, bytes]]:
+    """The files the session's uploads were read from: ``{upload id: (file name, bytes)}``."""
+    return session.setdefault("upload_files", {})
+
+
+def take_saved_upload(name: str, content: bytes, *, rail: bool) -> str | None:
+    """Read a file a saved workspace kept, as any upload is read; its id (``None`` if it is loaded already)."""
+    upload_id = f"up_{hashlib.sha256(content).hexdigest()[:16]}"
+    if upload_id in session_layers():
+        return None
+    _take(name, content)
+    if rail:
+        session[f"rail_{upload_id}"] = True
+        mark_as_rail(upload_id)
+    return upload_id
 
 
 def mark_as_rail(upload_id: str) -> None:

@@ -195,7 +195,7 @@ def test_a_drawn_line_gets_the_corridor_report(page, app_url):
     page.mouse.click(*points[-1])  # a second click on the last point finishes the line
     sidebar = page.locator("section[data-testid='stSidebar']")
     sidebar.get_by_text("km along the line (geodesic, WGS84)").wait_for(timeout=30_000)
-    name = sidebar.get_by_label("Name").first
+    name = sidebar.get_by_label("Name", exact=True).first
     name.fill("Proposed Zharkent spur")
     name.press("Enter")
     page.wait_for_timeout(2000)
