@@ -124,10 +124,19 @@ def search_bar(layers: LayerSet) -> None:
         share_link()
 
 
+#: URL parameters a view's permalink leaves out: a workspace's link token is shared only on purpose.
+PRIVATE_PARAMS = frozenset({"ws", "key"})
+
+
 def share_link() -> None:
-    """The permalink of this view (layers, view, selection, filters, year, open tab), with a copy button."""
+    """The permalink of this view (layers, view, selection, filters, year, open tab), with a copy button.
+
+    It never carries the open workspace's link (see :data:`PRIVATE_PARAMS`): the workspace section
+    gives its edit and read-only links.
+    """
     base = (st.context.url or "").split("?")[0]
-    query = "&".join(f"{key}={quote(value, safe=',.-_')}" for key, value in UrlState.wanted().items())
+    wanted = {key: value for key, value in UrlState.wanted().items() if key not in PRIVATE_PARAMS}
+    query = "&".join(f"{key}={quote(value, safe=',.-_')}" for key, value in wanted.items())
     st.caption("Link to exactly this view (copy with the button on the right):")
     st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
 

@@ -79,6 +79,9 @@ def test_workspace__saved_and_reopened_in_a_new_session(database):
     revision = at.session_state["ws_open"]["revision"]
     assert revision == 2
 
+    permalink = next(code.value for code in at.code if "layers=" in code.value)  # the Share button's link
+    assert edit_key not in permalink and "ws=" not in permalink
+
     again = _session({"ws": workspace_id, "key": edit_key}).run()
     assert not again.exception and not again.error and not again.warning
     assert again.session_state["ws_open"] == {"id": workspace_id, "name": "Khorgos study", "edit": True, "revision": 2}
