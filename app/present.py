@@ -20,9 +20,9 @@ from app.text import plain
 from geo.errors import CorridorAtlasError
 from geo.filters import Filters
 from geo.schema import STATUSES
-from layers.drawings import DRAWN_GROUP, drawn_frame, drawn_layers
+from layers.drawings import DRAWN_GROUP
 from layers.layer import LayerSet
-from layers.scene import drawings_of
+from layers.scene import drawing_layers
 from layers.snapshot import SnapshotRequest
 
 __all__ = ["present", "presenting"]
@@ -50,8 +50,7 @@ def _stop() -> None:
 def _scene_layers(layers: LayerSet, scene: SnapshotRequest) -> LayerSet:
     """The workspace's layers with the scene's drawings in place of the session's."""
     own = layers.only(layer.id for layer in layers if layer.spec.group != DRAWN_GROUP)
-    drawings = drawings_of(scene.drawings)
-    return own + LayerSet(tuple(drawn_layers(drawn_frame(drawings)))) if drawings else own
+    return own + drawing_layers(scene.drawings, own)
 
 
 def _controls(index: int, count: int, scene: SnapshotRequest) -> None:

@@ -85,12 +85,9 @@ def rail_network(layers: LayerSet) -> Network:
 
 def corridor_lines(corridor: str, layers: LayerSet) -> gpd.GeoDataFrame:
     """The lines a corridor choice stands for: a whole line layer (``layer:<id>``) or one feature."""
-    if corridor.startswith("layer:"):
-        return layers.get(corridor.removeprefix("layer:")).frame
-    for layer in layers.of_kind("line"):
-        if corridor in layer.frame.index:
-            return layer.frame.loc[[corridor]]
-    raise KeyError(corridor)
+    from layers.scene import corridor_lines as lines_of
+
+    return lines_of(corridor, layers)[0]
 
 
 # --- analyses ------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
 
 from layers.catalog import LayerSpec
+from layers.elements import PageCall
 from layers.furniture import RC, MapText
-from layers.payload import PageJSON, page_json
+from layers.payload import PageJSON
 from layers.render import build_map, stable_names
 from layers.slides import Slide, picture_width_in, pptx_bytes
 from layers.snapshot import (
@@ -29,7 +30,6 @@ from layers.snapshot import (
     place_caption,
     scene_text,
 )
-from layers.standalone import DeckScenes
 from layers.static import StaticMap, figure_bytes
 from layers.view import MAX_DPI, MIN_DPI, SnapshotError, View
 
@@ -160,7 +160,7 @@ def deck_html(requests: Sequence[SnapshotRequest], data: SnapshotData) -> str:
                 "feature": request.select,
             }
         )
-    DeckScenes(page_json(scenes)).add_to(fmap)
+    PageCall("deck", scenes).add_to(fmap)
     root = fmap.get_root()
     root.title = escape(deck_title(requests))
     return stable_names(root.render())

@@ -20,6 +20,7 @@ __all__ = [
     "DrawTools",
     "Legend",
     "MetricScale",
+    "PageCall",
     "RawHTML",
     "SafeLayerControl",
     "Workspace",
@@ -130,6 +131,31 @@ class DataLayer(MacroElement):
         """
         script = self._template.module.__dict__["script"](self, kwargs)
         self.get_root().script.add_child(RawHTML(script), name=self.get_name())
+
+
+class PageCall(MacroElement):
+    """One call of the page script on the map: ``CorridorAtlas.<function>(map, *args)``, each argument JSON data.
+
+    The function is named by the code, never by a user (checked to be a plain name); the arguments
+    go through :func:`layers.payload.page_json`, so no text reaches the page as script or template.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        CorridorAtlas.{{ this.function }}({{ this._parent.get_name() }}
+          {%- for arg in this.args %}, {{ arg }}{% endfor %});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, function: str, *args: Any) -> None:
+        if not function.isidentifier():
+            raise ValueError(f"not a page-script function name: {function!r}")
+        super().__init__()
+        self._name = "PageCall"
+        self.function = function
+        self.args = [page_json(arg) for arg in args]
 
 
 class Background(MacroElement):

@@ -31,6 +31,7 @@ __all__ = [
     "Analyses",
     "SceneParts",
     "corridor_lines",
+    "drawing_layers",
     "drawings_of",
     "scene_layers",
 ]
@@ -198,6 +199,15 @@ def drawings_of(geojson: str, *, where: str = "drawings") -> list[Drawing]:
     return drawings
 
 
+def drawing_layers(geojson: str, layers: LayerSet) -> LayerSet:
+    """A scene's drawings (GeoJSON text) as layers, one per kind, in colours none of ``layers`` is drawn in."""
+    drawings = drawings_of(geojson)
+    if not drawings:
+        return LayerSet(())
+    taken = {spec.style.colour.upper() for spec in (layer.spec for layer in layers)}
+    return LayerSet(tuple(drawn_layers(drawn_frame(drawings), colours_taken=taken)))
+
+
 def scene_layers(parts: SceneParts, layers: LayerSet, analyses: Analyses) -> LayerSet:
     """What the scene draws, bottom to top: corridor buffer, its layers through its filters, route, drawings.
 
@@ -208,11 +218,7 @@ def scene_layers(parts: SceneParts, layers: LayerSet, analyses: Analyses) -> Lay
     """
     below: list[Layer] = []
     above: list[Layer] = []
-    drawings = drawings_of(parts.drawings)
-    drawn = LayerSet(())
-    if drawings:
-        taken = {spec.style.colour.upper() for spec in (layer.spec for layer in layers)}
-        drawn = LayerSet(tuple(drawn_layers(drawn_frame(drawings), colours_taken=taken)))
+    drawn = drawing_layers(parts.drawings, layers)
     if parts.corridor:
         below.append(analyses.corridor(parts.corridor, parts.corridor_km, drawn))
     if parts.route:

@@ -6,69 +6,19 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import quote
 
-from branca.element import MacroElement
-from folium.template import Template
-
 from layers.catalog import Basemap, LayerSpec
-from layers.payload import PageJSON, page_json
+from layers.elements import PageCall
+from layers.payload import PageJSON
 from layers.render import build_map, stable_names
 from layers.static import MapText
 from layers.view import View
 
-__all__ = ["DeckScenes", "Selection", "TitleBox", "embed_snippet", "standalone_html"]
+__all__ = ["embed_snippet", "selection_ask", "standalone_html"]
 
 
-class TitleBox(MacroElement):
-    """A title and subtitle box in the map's top-left corner (text set as text, never as HTML)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        CorridorAtlas.titleBox({{ this._parent.get_name() }}, {{ this.title }}, {{ this.subtitle }}, {{ this.stamp }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, title: str, subtitle: str = "", stamp: str = "") -> None:
-        super().__init__()
-        self._name = "TitleBox"
-        self.title = page_json(title)
-        self.subtitle = page_json(subtitle)
-        self.stamp = page_json(stamp)
-
-
-class Selection(MacroElement):
-    """The feature a page opens selected (halo and details), as the map on screen had it."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        CorridorAtlas.apply({{ this._parent.get_name() }}, {{ this.ask }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, feature: str) -> None:
-        super().__init__()
-        self._name = "Selection"
-        self.ask = page_json({"feature": feature, "seq": 1, "year": None, "lang": "en", "theme": "light"})
-
-
-class DeckScenes(MacroElement):
-    """A deck's scenes in one page: the page steps through them (``CorridorAtlas.deck``)."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        CorridorAtlas.deck({{ this._parent.get_name() }}, {{ this.scenes }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, scenes: PageJSON) -> None:
-        super().__init__()
-        self._name = "DeckScenes"
-        self.scenes = scenes
+def selection_ask(feature: str) -> dict[str, object]:
+    """What a page is asked to open with selected (``CorridorAtlas.apply``): the feature, as the map had it."""
+    return {"feature": feature, "seq": 1, "year": None, "lang": "en", "theme": "light"}
 
 
 def standalone_html(
@@ -108,9 +58,9 @@ def standalone_html(
     root = fmap.get_root()
     root.title = escape(text.title or "Corridor Atlas map")
     if text.title or text.subtitle or text.stamp:
-        TitleBox(text.title, text.subtitle, text.stamp).add_to(fmap)
+        PageCall("titleBox", text.title, text.subtitle, text.stamp).add_to(fmap)
     if selected:
-        Selection(selected).add_to(fmap)
+        PageCall("apply", selection_ask(selected)).add_to(fmap)
     return stable_names(root.render())
 
 
