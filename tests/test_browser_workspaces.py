@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import feature, point
+from tests.mapframe import map_frame
 
 pytestmark = pytest.mark.browser
 SIDEBAR = "section[data-testid='stSidebar']"
@@ -41,6 +42,7 @@ def test_workspace__saved_in_one_browser_session_reopens_in_another(app_url, bro
     first = browser.new_context(viewport={"width": 1400, "height": 900})
     page = first.new_page()
     page.goto(app_url)
+    map_frame(page)  # the app has drawn its map: an upload now is taken, not lost in the first runs
     page.locator(f"{SIDEBAR} input[type='file']").set_input_files([str(depots)])
     page.locator(SIDEBAR).get_by_text("depots.geojson (1)").wait_for(timeout=90_000)
     page.locator(SIDEBAR).get_by_label("Workspace name").fill("Zharkent depots")
