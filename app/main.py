@@ -77,7 +77,7 @@ def main() -> None:
         map_area(MapArea(page, layers), toggles)
     finally:
         session[_FULL_RUN] = False
-    sidebar_tools(layers)
+    status = sidebar_tools(layers)
     state = UrlState.current()
     visible = layers.only(session.get(_DRAWN, ()))
 
@@ -95,7 +95,7 @@ def main() -> None:
             with tab, part(name):
                 panel()
     with part("workspace"):
-        autosave()
+        autosave(status)
     UrlState.write()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 import streamlit as st
@@ -44,12 +45,13 @@ def layer_toggles(errors: dict[str, str], sectors: Sequence[str]) -> None:
             st.checkbox(plain(spec.title), key=spec.widget_key, disabled=spec.id in errors or not kept, help=why)
 
 
-def sidebar_tools(layers: LayerSet) -> None:
-    """The workspace, filters, users' own layers and drawings, and the credits."""
+def sidebar_tools(layers: LayerSet) -> Any:
+    """The workspace, filters, users' own layers and drawings, and the credits; the workspace's status slot."""
     from app.workspaces import workspace_section
 
+    status = None
     with st.sidebar, part("workspace"):
-        workspace_section()
+        status = workspace_section()
     with st.sidebar, part("filters"):
         filters_section(layers)
     with st.sidebar, part("uploads"):
@@ -63,6 +65,7 @@ def sidebar_tools(layers: LayerSet) -> None:
         "Online base layers: © OpenStreetMap "
         "contributors; Esri World Imagery. " + DATA_CREDIT
     )
+    return status
 
 
 def go_to_search_result() -> None:

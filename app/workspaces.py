@@ -1,11 +1,12 @@
 """Saved workspaces in the app: save, reopen by link, share read-only or editable, and save after every change.
 
 A workspace is the session's uploads (the files as given), drawings, deck of scenes and view
-(layers on, filters, year, selection, corridor, route, map view). It lives in the embedded
-database (:mod:`layers.workspace_store`) at ``CORRIDOR_ATLAS_WORKSPACES`` (default
-``var/workspaces.db`` beside the app). The link ``?ws=ID&key=TOKEN`` opens it in any session:
+(layers on, filters, year, selection, corridor, route, map view). It lives in PostgreSQL/PostGIS
+when ``CORRIDOR_ATLAS_DATABASE_URL`` is set (every app server with it shares the workspaces), else
+in the embedded database at ``CORRIDOR_ATLAS_WORKSPACES`` (default ``var/workspaces.db`` beside the
+app); see :mod:`layers.workspace_store`. The link ``?ws=ID&key=TOKEN`` opens it in any session:
 with the edit token every change is saved; with the view token nothing is. A database that
-cannot be used is said once, and the map keeps working.
+cannot be used is said, and the map keeps working.
 """
 
 from __future__ import annotations
@@ -40,25 +41,27 @@ from layers.workspace_items import (
     upload_item,
     view_item,
 )
-from layers.workspace_store import Item, SqliteStore, StoreError
+from layers.workspace_store import DATABASE_FILE, DATABASE_URL, DEFAULT_DATABASE, Item, SqlStore, StoreError, open_store
 
 __all__ = ["autosave", "open_linked_workspace", "workspace_section"]
 
-#: Where the embedded database is, unless ``CORRIDOR_ATLAS_WORKSPACES`` names another file.
-DEFAULT_DATABASE = Path(__file__).resolve().parent.parent / "var" / "workspaces.db"
 #: The view's session keys a workspace keeps (beside the layer toggles).
 VIEW_KEYS = ("f_status", "f_sector", "f_year", "feature", "corridor", "corridor_km", "route_from", "route_to", "lang")
 _OPEN, _SAVED, _PROBLEM = "ws_open", "ws_saved", "ws_problem"
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str) -> SqliteStore:
-    return SqliteStore(Path(path))
+def _store(path: str, url: str) -> SqlStore:
+    return open_store(Path(path), url=url)
 
 
-def store() -> SqliteStore:
-    """The server's workspace database (opened once per file); :class:`StoreError` if it cannot be used."""
-    return _store(os.environ.get("CORRIDOR_ATLAS_WORKSPACES") or str(DEFAULT_DATABASE))
+def store() -> SqlStore:
+    """The server's workspace database (opened once per place); :class:`StoreError` if it cannot be used.
+
+    A database that could not be opened is not cached, so it is tried again at the next use.
+    """
+    url = os.environ.get(DATABASE_URL, "").strip()
+    return _store(os.environ.get(DATABASE_FILE) or str(DEFAULT_DATABASE), url)
 
 
 # --- the session's workspace as items ---------------------------------------------------------------------------
@@ -105,14 +108,11 @@ def _digest(content: str | bytes) -> str:
 def _upload(upload_id: str, rail: bool) -> Item:
     layer = session_layers()[upload_id]
     name, content = upload_files()[upload_id]
-    bounds = tuple(float(v) for v in layer.frame.total_bounds) if len(layer.frame) else None
-    saved = SavedUpload(name, layer.title, content, rail=rail)
-    return upload_item(upload_id, saved, features=len(layer.frame), bounds=bounds)  # type: ignore[arg-type]
+    return upload_item(upload_id, SavedUpload(name, layer.title, content, rail=rail), layer.frame)
 
 
 def _drawings(text: str) -> Item:
-    frame = drawings_frame()
-    return drawings_item(text, features=len(frame), bounds=tuple(float(v) for v in frame.total_bounds))  # type: ignore[arg-type]
+    return drawings_item(text, drawings_frame())
 
 
 # --- opening, saving ----------------------------------------------------------------------------------------------
@@ -202,9 +202,15 @@ def _save(force: bool = False) -> None:
     session[_PROBLEM] = None
 
 
-def autosave() -> None:
-    """Save what changed since the last save (at the end of every run of an editable workspace)."""
+def autosave(status: Any = None) -> None:
+    """Save what changed since the last save (at the end of every run of an editable workspace).
+
+    ``status`` is the workspace section's status slot, redrawn with the outcome.
+    """
+    before = (session.get(_PROBLEM), (session.get(_OPEN) or {}).get("revision"))
     _save()
+    if status is not None and before != (session.get(_PROBLEM), (session.get(_OPEN) or {}).get("revision")):
+        _show_status(status)
 
 
 def _create() -> None:
@@ -226,21 +232,63 @@ def _close() -> None:
         session[key] = None
 
 
-def workspace_section() -> None:
-    """Save the session as a workspace, or say which one is open, its links and whether it is saved."""
+def _rename() -> None:
+    opened = session.get(_OPEN)
+    if not opened or not opened["edit"]:
+        return
+    try:
+        opened["name"] = store().rename(opened["id"], session["ws_key"], str(session.get("ws_rename") or ""))
+    except StoreError as err:
+        session[_PROBLEM] = f"Not renamed: {err}"
+        return
+    session[_PROBLEM] = None
+
+
+def _delete() -> None:
+    opened = session.get(_OPEN)
+    if not opened or not opened["edit"] or not session.get("ws_delete_sure"):
+        return
+    try:
+        store().delete(opened["id"], session["ws_key"])
+    except StoreError as err:
+        session[_PROBLEM] = f"Not deleted: {err}"
+        return
+    _close()
+    session["ws_delete_sure"] = False
+    session[_PROBLEM] = None
+    session["ws_notice"] = f"Workspace {opened['name']} deleted; its links open nothing now. Your map is still here."
+
+
+def _show_status(slot: Any) -> None:
+    """Whether the workspace is saved, and any problem, in the section's status slot (drawn anew after a save)."""
+    opened = session.get(_OPEN)
+    with slot.container():
+        if session.get(_PROBLEM):
+            st.warning(plain(session[_PROBLEM]))
+        if session.get("ws_notice"):
+            st.info(plain(session["ws_notice"]))
+        if opened and opened["edit"]:
+            st.caption(plain(f"{opened['name']}: saved (revision {opened['revision']}); every change is saved."))
+        elif opened:
+            st.info(plain(f"{opened['name']}: read-only link. Changes you make here are not saved."))
+
+
+def workspace_section() -> Any:
+    """Save the session as a workspace, or say which one is open, its links and whether it is saved.
+
+    Returns the status slot, which :func:`autosave` redraws at the end of the run, so a save that
+    fails says so in the run that tried it.
+    """
     st.subheader("Workspace")
-    if session.get(_PROBLEM):
-        st.warning(plain(session[_PROBLEM]))
+    status = st.empty()
+    _show_status(status)
+    session["ws_notice"] = None
     opened = session.get(_OPEN)
     if not opened:
         st.text_input("Workspace name", key="ws_name", placeholder="e.g. Khorgos bypass study")
         st.button("Save as a workspace", key="ws_create", on_click=_create, width="stretch",
                   help="Keeps your layers, drawings, deck and view; every change after is saved too.")  # fmt: skip
-        return
-    if opened["edit"]:
-        st.caption(plain(f"{opened['name']}: saved (revision {opened['revision']}); every change is saved."))
-    else:
-        st.info(plain(f"{opened['name']}: read-only link. Changes you make here are not saved."))
+        return status
     base = (st.context.url or "").split("?")[0]
     if opened["edit"] and session.get("ws_view_key"):
         st.caption("Read-only link (share to show):")
@@ -249,3 +297,18 @@ def workspace_section() -> None:
         st.caption("Edit link (anyone with it can change the workspace):")
         st.code(f"{base}?ws={opened['id']}&key={session['ws_key']}", language=None, wrap_lines=True)
     st.button("Close the workspace", key="ws_close", on_click=_close, width="stretch")
+    if opened["edit"]:
+        _manage(opened)
+    return status
+
+
+def _manage(opened: dict[str, Any]) -> None:
+    """Rename or delete the open workspace (an edit link only)."""
+    with st.expander("Rename or delete"):
+        if session.get("ws_rename") is None:
+            session["ws_rename"] = opened["name"]
+        st.text_input("New name", key="ws_rename", max_chars=200)
+        st.button("Rename", key="ws_rename_do", on_click=_rename, width="stretch")
+        st.checkbox("Yes, delete this workspace for everyone with its links", key="ws_delete_sure")
+        st.button("Delete the workspace", key="ws_delete", on_click=_delete, width="stretch", type="secondary",
+                  disabled=not session.get("ws_delete_sure"))  # fmt: skip

@@ -158,6 +158,43 @@ def _deck(args: argparse.Namespace) -> int:
     return 0
 
 
+def _place(text: str) -> tuple[float, float]:
+    """LON, LAT of ``LAT,LON`` or of a point feature of the catalog, by id."""
+    parts = text.split(",")
+    if len(parts) == 2:
+        try:
+            lat, lon = (float(part) for part in parts)
+        except ValueError:
+            lat = lon = float("nan")
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            return lon, lat
+        raise SnapshotError("--near", f"{text!r} is not LAT,LON in degrees")
+    from geo.places import combine_points
+
+    catalog = default_catalog()
+    layers = LayerSet(tuple(catalog_layer(spec) for spec in catalog.layers))
+    places = combine_points(layers.frames(), layers.ids)
+    if text not in places.index:
+        raise SnapshotError("--near", f"{text!r} is not the id of a point feature (a city, station, port, facility)")
+    point = places.geometry.loc[text]
+    return float(point.x), float(point.y)
+
+
+def _workspaces(args: argparse.Namespace) -> int:
+    from layers.workspace_store import configured_store
+
+    try:
+        km = float(args.km)
+    except ValueError:
+        km = float("nan")
+    if not 0 < km <= 20_000:
+        raise SnapshotError("--km", f"{args.km!r} is not a distance in km between 0 and 20,000")
+    lon, lat = _place(args.near)
+    for workspace_id, name, distance_km in configured_store().nearby(lon, lat, km):
+        print(f"{workspace_id}\t{name}\t{distance_km:,.1f} km")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, like every other error of the command."""
 
@@ -211,6 +248,15 @@ def build_parser() -> argparse.ArgumentParser:
     deck.add_argument("--html", help="HTML page to write: the scenes one after another, offline (← →)")
     deck.add_argument("--aspect", default="16:9", choices=tuple(SLIDE_SIZES_IN), help="slide size (default 16:9)")
     commands.add_parser("layers", help="list the layer ids")
+    spaces = commands.add_parser(
+        "workspaces",
+        help="list saved workspaces with features near a place (id, name, km; never their links)",
+        description="Search the workspace database this process is configured for (CORRIDOR_ATLAS_DATABASE_URL "
+        "for PostGIS, else CORRIDOR_ATLAS_WORKSPACES or var/workspaces.db) by geodesic distance.",
+        epilog="Example: corridor-atlas workspaces --near khorgos-gateway --km 25",
+    )
+    spaces.add_argument("--near", required=True, help="a point feature's id (e.g. a city or a dry port) or LAT,LON")
+    spaces.add_argument("--km", default="25", help="how far from the place, in km (default 25)")
     return parser
 
 
@@ -229,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "deck":
             return _deck(args)
+        if args.command == "workspaces":
+            return _workspaces(args)
         return _snapshot(args)
     except SnapshotError as err:
         print(f"{PROG}: error: {one_line(str(err))}", file=sys.stderr)

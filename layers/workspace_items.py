@@ -12,7 +12,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
+
 from geo.errors import CorridorAtlasError
+from geo.footprint import footprint
 from layers.workspace_store import Item
 
 __all__ = [
@@ -43,12 +46,15 @@ class SavedUpload:
     rail: bool = False
 
 
-def upload_item(
-    upload_id: str, saved: SavedUpload, *, features: int, bounds: tuple[float, float, float, float] | None
-) -> Item:
-    """An upload as a workspace item: a JSON head line, a NUL byte, then the file as given."""
+def _extent(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    shape = footprint(frame)
+    return {"features": len(frame), "bounds": shape.bounds if shape is not None else None, "footprint": shape}
+
+
+def upload_item(upload_id: str, saved: SavedUpload, frame: gpd.GeoDataFrame) -> Item:
+    """An upload as a workspace item: a JSON head line, a NUL byte, then the file as given; extent from ``frame``."""
     head = json.dumps({"name": saved.name, "title": saved.title, "rail": saved.rail}, ensure_ascii=False)
-    return Item(UPLOAD, upload_id, head.encode("utf-8") + _SEPARATOR + saved.content, features, bounds)
+    return Item(UPLOAD, upload_id, head.encode("utf-8") + _SEPARATOR + saved.content, **_extent(frame))
 
 
 def read_upload(item: Item) -> SavedUpload:
@@ -63,9 +69,9 @@ def read_upload(item: Item) -> SavedUpload:
     return SavedUpload(meta["name"], str(meta.get("title") or meta["name"]), content, bool(meta.get("rail")))
 
 
-def drawings_item(geojson: str, *, features: int, bounds: tuple[float, float, float, float] | None) -> Item:
-    """The drawings as one item (GeoJSON text)."""
-    return Item(DRAWINGS, DRAWINGS, geojson.encode("utf-8"), features, bounds)
+def drawings_item(geojson: str, frame: gpd.GeoDataFrame) -> Item:
+    """The drawings as one item (GeoJSON text); their extent from ``frame``."""
+    return Item(DRAWINGS, DRAWINGS, geojson.encode("utf-8"), **_extent(frame))
 
 
 def deck_item(toml: str, scenes: int) -> Item:

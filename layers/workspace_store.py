@@ -1,78 +1,68 @@
-"""Saved workspaces in an embedded database (SQLite): items saved atomically, shared by unguessable tokens.
+"""Saved workspaces in a database: items saved atomically, shared by unguessable tokens.
 
 A workspace holds items: a planner's uploaded layers, drawings, scenes, selections and notes, each
-an opaque payload with its kind, id, feature count and lon/lat bounds (for "workspaces with
-features near Khorgos"). The store never interprets payloads; the app turns them back into the
-same layer records as any other.
+an opaque payload with its kind, id, feature count, lon/lat bounds and footprint (a geometry, for
+"workspaces with features near Khorgos"). The store never interprets payloads; the app turns them
+back into the same layer records as any other.
+
+Two databases, one behaviour (the same tests run on both):
+
+- :class:`~layers.workspace_sqlite.SqliteStore`, embedded (a file; no server to start), the default;
+- :class:`~layers.workspace_postgis.PostgisStore`, PostgreSQL with PostGIS (footprints in a geometry
+  column, searched with ``ST_DWithin``), when ``CORRIDOR_ATLAS_DATABASE_URL`` is set; several app
+  servers can share it.
 
 - **Safety:** a save is one transaction (a save killed half-way leaves the previous version);
   two sessions saving at once lose nothing (each save writes only the items it changed: the last
-  writer wins per item); a workspace has a quota of bytes and features; tokens are stored as
-  SHA-256 digests and compared in constant time; ids and tokens are made here, and nothing a user
-  types becomes a file name.
-- **Schema:** versioned migrations, applied in order when a store opens a database.
+  writer wins per item, and saves of one workspace take turns); a workspace has a quota of bytes
+  and features; tokens are stored as SHA-256 digests and compared in constant time; ids and tokens
+  are made here, and nothing a user types becomes a file name or SQL.
+- **Schema:** versioned migrations per database, applied in order when a store opens one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import math
+import os
 import secrets
-import sqlite3
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from geo.crs import GEOD
+import shapely
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+
 from geo.errors import CorridorAtlasError
 
 __all__ = [
-    "MIGRATIONS",
+    "DATABASE_FILE",
+    "DATABASE_URL",
+    "DEFAULT_DATABASE",
+    "DEFAULT_LIMITS",
     "AccessError",
     "Item",
     "Limits",
     "QuotaError",
     "Share",
-    "SqliteStore",
+    "SqlStore",
     "StoreError",
     "Workspace",
+    "configured_store",
+    "open_store",
 ]
 
-#: Each migration brings the schema from its index to the next version; never edit one that has shipped.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE workspaces (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        edit_digest TEXT NOT NULL,
-        view_digest TEXT NOT NULL,
-        created REAL NOT NULL,
-        updated REAL NOT NULL,
-        revision INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE items (
-        workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,
-        item_id TEXT NOT NULL,
-        payload BLOB NOT NULL,
-        features INTEGER NOT NULL DEFAULT 0,
-        revision INTEGER NOT NULL,
-        updated REAL NOT NULL,
-        PRIMARY KEY (workspace_id, kind, item_id)
-    );
-    """,
-    """
-    ALTER TABLE items ADD COLUMN west REAL;
-    ALTER TABLE items ADD COLUMN south REAL;
-    ALTER TABLE items ADD COLUMN east REAL;
-    ALTER TABLE items ADD COLUMN north REAL;
-    CREATE INDEX items_bounds ON items (west, east, south, north);
-    """,
-)
-_EARTH_KM_PER_DEGREE = 111.32  # for the coarse search box only; distances are geodesic
+#: The environment variable that points the app at PostgreSQL/PostGIS instead of the embedded file.
+DATABASE_URL = "CORRIDOR_ATLAS_DATABASE_URL"
+#: The environment variable that names the embedded database's file.
+DATABASE_FILE = "CORRIDOR_ATLAS_WORKSPACES"
+#: The embedded database's file unless ``CORRIDOR_ATLAS_WORKSPACES`` names another (``var/`` is not in git).
+DEFAULT_DATABASE = Path(__file__).resolve().parent.parent / "var" / "workspaces.db"
 
 
 class StoreError(CorridorAtlasError):
@@ -95,6 +85,10 @@ class Limits:
     max_features: int = 500_000
 
 
+#: The quota of a workspace unless a store is given another.
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass(frozen=True)
 class Item:
     """One thing a workspace holds: its kind (``layer``, ``drawings``, ``deck`` …), id, payload and extent."""
@@ -104,11 +98,17 @@ class Item:
     payload: bytes
     features: int = 0
     bounds: tuple[float, float, float, float] | None = None  # west, south, east, north (degrees)
+    footprint: BaseGeometry | None = field(default=None, compare=False)  # lon/lat, EPSG:4326; saved, not read back
 
     @property
     def key(self) -> tuple[str, str]:
         """The item's place in its workspace."""
         return (self.kind, self.item_id)
+
+    def footprint_wkb(self) -> bytes | None:
+        """The footprint to save (its bounds' box when it has none), as WKB."""
+        shape = self.footprint if self.footprint is not None else (box(*self.bounds) if self.bounds else None)
+        return None if shape is None or shape.is_empty else shapely.to_wkb(shape)
 
 
 @dataclass(frozen=True)
@@ -149,78 +149,55 @@ def _same(token: str, digest: str) -> bool:
     return hmac.compare_digest(_digest(token), digest)
 
 
-class SqliteStore:
-    """Workspaces in one SQLite file (an embedded database: no server to start).
+class SqlStore(ABC):
+    """What both databases do the same way, in SQL both speak; a database supplies connections and migrations.
 
-    Parameters
-    ----------
-    path
-        The database file; its folder is made if missing.
-    limits
-        Each workspace's quota.
+    Statements are written with ``?`` placeholders; :meth:`_sql` turns them into the driver's.
     """
 
-    def __init__(self, path: Path, *, limits: Limits = Limits()) -> None:
-        self.path = Path(path)
-        self.limits = limits
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise StoreError(
-                f"the workspace database folder {self.path.parent} cannot be made: {err.strerror}"
-            ) from err
-        with self._connection() as db:
-            self._migrate(db)
+    limits: Limits
+    #: How a footprint's WKB parameter is written into the footprint column.
+    _FOOTPRINT_IN = "?"
 
-    # --- the connection and the schema ------------------------------------------------------------------------
+    # --- what each database supplies -------------------------------------------------------------------------
 
+    @abstractmethod
+    def _connection(self) -> AbstractContextManager[Any]:
+        """A connection for reading (statements through ``execute``)."""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[Any]:
+        """A connection in one write transaction: all of it is saved, or none of it."""
+
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The schema version of the database."""
+
+    @abstractmethod
+    def _distances_m(self, lon: float, lat: float, km: float) -> dict[str, float]:
+        """By workspace id, the geodesic metres from a place to the nearest item footprint within ``km``."""
+
+    def _sql(self, statement: str) -> str:
+        return statement
+
+    @staticmethod
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
+    def _guarded(connect: Callable[[], Any], errors: type[Exception], where: str, unreachable: str) -> Iterator[Any]:
+        """A connection from ``connect``, closed after; the driver's ``errors`` become messages naming ``where``."""
         try:
-            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        except sqlite3.Error as err:
-            raise StoreError(f"the workspace database {self.path.name} cannot be opened: {err}") from err
+            db = connect()
+        except errors as err:
+            reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+            raise StoreError(f"{where} {unreachable}: {reason}") from err
         try:
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA journal_mode = WAL")
             yield db
-        except sqlite3.DatabaseError as err:
-            raise StoreError(f"the workspace database {self.path.name} cannot be used: {err}") from err
+        except errors as err:
+            raise StoreError(f"{where} cannot be used: {err}") from err
         finally:
             db.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it is saved, or none of it (a crash half-way rolls it back)."""
-        with self._connection() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-
-    @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise StoreError(f"the workspace database is at schema version {version}, newer than this app's")
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in filter(str.strip, script.split(";")):
-                    db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-
-    def schema_version(self) -> int:
-        """The schema version of the database."""
-        with self._connection() as db:
-            return int(db.execute("PRAGMA user_version").fetchone()[0])
+    def _run(self, db: Any, statement: str, params: Sequence[Any] = ()) -> Any:
+        return db.execute(self._sql(statement), tuple(params))
 
     # --- workspaces ---------------------------------------------------------------------------------------------
 
@@ -229,16 +206,19 @@ class SqliteStore:
         share = Share(secrets.token_urlsafe(12), secrets.token_urlsafe(32), secrets.token_urlsafe(32))
         now = time.time()
         with self._transaction() as db:
-            db.execute(
+            self._run(
+                db,
                 "INSERT INTO workspaces (id, name, edit_digest, view_digest, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (share.workspace_id, _name(name), _digest(share.edit_token), _digest(share.view_token), now, now),
             )
         return share
 
-    def _access(self, db: sqlite3.Connection, workspace_id: str, token: str) -> tuple[bool, tuple]:
-        row = db.execute(
-            "SELECT id, name, revision, updated, edit_digest, view_digest FROM workspaces WHERE id = ?", (workspace_id,)
+    def _access(self, db: Any, workspace_id: str, token: str) -> tuple[bool, tuple]:
+        row = self._run(
+            db,
+            "SELECT id, name, revision, updated, edit_digest, view_digest FROM workspaces WHERE id = ?",
+            (workspace_id,),
         ).fetchone()
         edit = row is not None and _same(token, row[4])
         view = row is not None and _same(token, row[5])
@@ -252,15 +232,16 @@ class SqliteStore:
             edit, row = self._access(db, workspace_id, token)
             items = {
                 (kind, item_id): Item(kind, item_id, bytes(payload), features, _bounds(west, south, east, north))
-                for kind, item_id, payload, features, west, south, east, north in db.execute(
+                for kind, item_id, payload, features, west, south, east, north in self._run(
+                    db,
                     "SELECT kind, item_id, payload, features, west, south, east, north FROM items "
                     "WHERE workspace_id = ? ORDER BY kind, item_id",
                     (workspace_id,),
-                )
+                ).fetchall()
             }  # fmt: skip
         return Workspace(id=row[0], name=row[1], revision=row[2], updated=row[3], can_edit=edit, items=items)
 
-    def _editing(self, db: sqlite3.Connection, workspace_id: str, token: str) -> None:
+    def _editing(self, db: Any, workspace_id: str, token: str) -> None:
         edit, _ = self._access(db, workspace_id, token)
         if not edit:
             raise AccessError("this link is read-only: the workspace cannot be changed through it")
@@ -271,7 +252,8 @@ class SqliteStore:
         """Write the items that changed and drop those removed, in one transaction; the new revision.
 
         Items another session saved meanwhile are kept: a save touches only its own items (the
-        last writer wins per item).
+        last writer wins per item). Saves of one workspace take turns (the workspace's row is
+        locked from the revision's update to the commit).
 
         Raises
         ------
@@ -283,25 +265,34 @@ class SqliteStore:
         now = time.time()
         with self._transaction() as db:
             self._editing(db, workspace_id, token)
-            revision = db.execute("SELECT revision FROM workspaces WHERE id = ?", (workspace_id,)).fetchone()[0] + 1
+            bumped = self._run(
+                db, "UPDATE workspaces SET revision = revision + 1, updated = ? WHERE id = ? RETURNING revision",
+                (now, workspace_id),
+            ).fetchone()  # fmt: skip
+            if bumped is None:  # deleted since the link was checked
+                raise AccessError("no workspace opens with this link: it is wrong, or the workspace was deleted")
+            revision = int(bumped[0])
             for kind, item_id in removed:
-                db.execute(
-                    "DELETE FROM items WHERE workspace_id = ? AND kind = ? AND item_id = ?",
+                self._run(
+                    db, "DELETE FROM items WHERE workspace_id = ? AND kind = ? AND item_id = ?",
                     (workspace_id, kind, item_id),
-                )
+                )  # fmt: skip
             for item in changed:
                 west, south, east, north = item.bounds or (None, None, None, None)
-                db.execute(
+                self._run(
+                    db,
                     "INSERT INTO items (workspace_id, kind, item_id, payload, features, revision, updated, "
-                    "west, south, east, north) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "west, south, east, north, footprint) "
+                    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {self._FOOTPRINT_IN}) "
                     "ON CONFLICT (workspace_id, kind, item_id) DO UPDATE SET "
                     "payload = excluded.payload, features = excluded.features, revision = excluded.revision, "
                     "updated = excluded.updated, west = excluded.west, south = excluded.south, east = excluded.east, "
-                    "north = excluded.north",
-                    (workspace_id, item.kind, item.item_id, sqlite3.Binary(item.payload), int(item.features),
-                     revision, now, west, south, east, north),
+                    "north = excluded.north, footprint = excluded.footprint",
+                    (workspace_id, item.kind, item.item_id, item.payload, int(item.features), revision, now,
+                     west, south, east, north, item.footprint_wkb()),
                 )  # fmt: skip
-            size, features = db.execute(
+            size, features = self._run(
+                db,
                 "SELECT COALESCE(SUM(LENGTH(payload)), 0), COALESCE(SUM(features), 0) FROM items "
                 "WHERE workspace_id = ?",
                 (workspace_id,),
@@ -311,39 +302,69 @@ class SqliteStore:
                     f"the workspace would hold {size / 1e6:,.1f} MB and {features:,} features; its quota is "
                     f"{self.limits.max_bytes / 1e6:,.0f} MB and {self.limits.max_features:,} features"
                 )
-            db.execute("UPDATE workspaces SET revision = ?, updated = ? WHERE id = ?", (revision, now, workspace_id))
         return revision
 
-    def rename(self, workspace_id: str, token: str, name: str) -> None:
-        """Give a workspace a new name."""
+    def rename(self, workspace_id: str, token: str, name: str) -> str:
+        """Give a workspace a new name; the name as kept (trimmed, never empty)."""
         with self._transaction() as db:
             self._editing(db, workspace_id, token)
-            db.execute(
-                "UPDATE workspaces SET name = ? WHERE id = ?",
-                (name.strip()[:200] or "Untitled workspace", workspace_id),
-            )
+            self._run(db, "UPDATE workspaces SET name = ? WHERE id = ?", (_name(name), workspace_id))
+        return _name(name)
 
     def delete(self, workspace_id: str, token: str) -> None:
         """Delete a workspace and everything in it."""
         with self._transaction() as db:
             self._editing(db, workspace_id, token)
-            db.execute("DELETE FROM workspaces WHERE id = ?", (workspace_id,))
+            self._run(db, "DELETE FROM items WHERE workspace_id = ?", (workspace_id,))
+            self._run(db, "DELETE FROM workspaces WHERE id = ?", (workspace_id,))
+
+    # --- search -------------------------------------------------------------------------------------------------
 
     def near(self, lon: float, lat: float, km: float) -> list[str]:
-        """Ids of the workspaces with an item whose extent comes within ``km`` of a place (nearest first)."""
-        dlat = km / _EARTH_KM_PER_DEGREE
-        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        """Ids of the workspaces with an item within ``km`` (geodesic) of a place, nearest first."""
+        return [workspace_id for workspace_id, _, _ in self.nearby(lon, lat, km)]
+
+    def nearby(self, lon: float, lat: float, km: float) -> list[tuple[str, str, float]]:
+        """The workspaces with an item within ``km`` (geodesic) of a place: id, name and km, nearest first.
+
+        For the people who run the database (``corridor-atlas workspaces --near``); never tokens.
+        """
+        distances = self._distances_m(lon, lat, km)
+        if not distances:
+            return []
         with self._connection() as db:
-            rows = db.execute(
-                "SELECT workspace_id, west, south, east, north FROM items WHERE west IS NOT NULL "
-                "AND west <= ? AND east >= ? AND south <= ? AND north >= ?",
-                (lon + dlon, lon - dlon, lat + dlat, lat - dlat),
-            ).fetchall()
-        nearest: dict[str, float] = {}
-        for workspace_id, west, south, east, north in rows:
-            closest_lon, closest_lat = min(max(lon, west), east), min(max(lat, south), north)
-            _, _, metres = GEOD.inv(lon, lat, closest_lon, closest_lat)  # to the extent's nearest point (geodesic)
-            distance = metres / 1000
-            if distance <= km:
-                nearest[workspace_id] = min(distance, nearest.get(workspace_id, math.inf))
-        return sorted(nearest, key=lambda workspace_id: (nearest[workspace_id], workspace_id))
+            names = dict(
+                self._run(
+                    db,
+                    f"SELECT id, name FROM workspaces WHERE id IN ({', '.join('?' * len(distances))})",
+                    list(distances),
+                ).fetchall()
+            )
+        found = [
+            (workspace_id, names.get(workspace_id, ""), metres / 1000) for workspace_id, metres in distances.items()
+        ]
+        return sorted(found, key=lambda row: (row[2], row[0]))
+
+
+def open_store(path: Path, *, limits: Limits = DEFAULT_LIMITS, url: str | None = None) -> SqlStore:
+    """The workspace database: PostgreSQL/PostGIS at ``url``, else the embedded file at ``path``.
+
+    ``url`` defaults to ``CORRIDOR_ATLAS_DATABASE_URL``; an empty one means the embedded file.
+    """
+    url = url if url is not None else os.environ.get(DATABASE_URL, "").strip()
+    if url:
+        from layers.workspace_postgis import PostgisStore
+
+        return PostgisStore(url, limits=limits)
+    from layers.workspace_sqlite import SqliteStore
+
+    return SqliteStore(path, limits=limits)
+
+
+def configured_store(*, limits: Limits = DEFAULT_LIMITS) -> SqlStore:
+    """The database this process is configured for (the app's and the command line's).
+
+    ``CORRIDOR_ATLAS_DATABASE_URL`` (PostGIS) if set, else the embedded file at
+    ``CORRIDOR_ATLAS_WORKSPACES`` (default ``var/workspaces.db``).
+    """
+    return open_store(Path(os.environ.get(DATABASE_FILE) or DEFAULT_DATABASE), limits=limits)

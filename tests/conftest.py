@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -127,18 +129,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    """A real app server on a free local port, for the browser tests of one module."""
+@contextmanager
+def running_app(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real app server on a free local port (with ``env`` added to this process's environment); its URL."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("app") / "streamlit.log"
+    log_path = log_dir / f"streamlit-{port}.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
     ]  # fmt: skip
     log = log_path.open("w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -150,11 +153,84 @@ def app_url(tmp_path_factory) -> Iterator[str]:
                 pytest.fail(f"the app exited: {log_path.read_text()}")
             time.sleep(0.3)
     try:
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory) -> Iterator[str]:
+    """A real app server on a free local port, for the browser tests of one module."""
+    with running_app(tmp_path_factory.mktemp("app")) as url:
+        yield url
+
+
+# --- workspace databases: the embedded file and PostgreSQL/PostGIS -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgis_server() -> Iterator[str]:
+    """A PostgreSQL server with PostGIS: ``CORRIDOR_ATLAS_TEST_DATABASE_URL``, else a throwaway one started here."""
+    given = os.environ.get("CORRIDOR_ATLAS_TEST_DATABASE_URL", "").strip()
+    if given:
+        yield given
+        return
+    from contextlib import ExitStack
+
+    from tests.pg_server import PostgresMissing, throwaway_postgis
+
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(throwaway_postgis())
+        except PostgresMissing as err:
+            if os.environ.get("CI"):
+                pytest.fail(f"{err}; CI must install Debian's postgresql and postgresql-15-postgis-3")
+            pytest.skip(f"{err} (apt-get install postgresql postgresql-15-postgis-3)")
+        yield url
+
+
+@dataclass(frozen=True)
+class Database:
+    """A workspace database for one test: its kind and where it is (a file, or a PostGIS URL with its own schema)."""
+
+    kind: str
+    location: str
+
+    def store(self, limits: Any = None) -> Any:
+        from layers.workspace_store import Limits, open_store
+
+        url = self.location if self.kind == "postgis" else ""
+        return open_store(Path(self.location), limits=limits or Limits(), url=url)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment that points an app process at this database."""
+        if self.kind == "postgis":
+            return {"CORRIDOR_ATLAS_DATABASE_URL": self.location}
+        return {"CORRIDOR_ATLAS_WORKSPACES": self.location}
+
+
+def database_for(request: pytest.FixtureRequest, kind: str, folder: Path) -> Database:
+    """A fresh database of a kind: a new file under ``folder``, or a new schema on the PostGIS server."""
+    if kind == "postgis":
+        from tests.pg_server import schema_url
+
+        return Database(kind, schema_url(request.getfixturevalue("postgis_server")))
+    return Database(kind, str(folder / "workspaces" / "atlas.db"))
+
+
+@pytest.fixture(params=["sqlite", "postgis"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """Each workspace test runs on the embedded database and on PostGIS."""
+    return database_for(request, request.param, tmp_path)
+
+
+@pytest.fixture
+def postgis_database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """A fresh PostGIS database (a schema of its own), for what only PostGIS does."""
+    return database_for(request, "postgis", tmp_path)
 
 
 # --- layers as the app holds them ------------------------------------------------------------------

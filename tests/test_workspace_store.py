@@ -1,23 +1,19 @@
-"""Saved workspaces in the embedded database: round trips, links, quotas, concurrent and killed saves, migrations."""
+"""Saved workspaces on both databases (embedded SQLite and PostGIS): round trips, links, quotas, near, concurrent
+and killed saves, migrations, and databases that cannot be used."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import sqlite3
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
+from shapely.geometry import LineString, Point
 
-from layers.workspace_store import (
-    MIGRATIONS,
-    AccessError,
-    Item,
-    Limits,
-    QuotaError,
-    SqliteStore,
-    StoreError,
-)
+from layers.workspace_sqlite import MIGRATIONS, SqliteStore
+from layers.workspace_store import AccessError, Item, Limits, QuotaError, StoreError
+from tests.conftest import Database
 
 KHORGOS = (80.40, 44.20)
 LIANYUNGANG = (119.40, 34.70)
@@ -28,16 +24,16 @@ def _layer(item_id: str, lon: float, lat: float, size: int = 100, features: int 
 
 
 @pytest.fixture
-def store(tmp_path) -> SqliteStore:
-    return SqliteStore(tmp_path / "workspaces" / "atlas.db")
+def store(database: Database):
+    return database.store()
 
 
-def test_store__a_saved_workspace_reopens_in_another_store_on_the_same_file(store, tmp_path):
+def test_store__a_saved_workspace_reopens_in_another_store_on_the_same_database(store, database):
     share = store.create("Khorgos study")
     revision = store.save(
         share.workspace_id, share.edit_token, [_layer("depots", *KHORGOS), Item("deck", "deck", b"[]")]
     )
-    again = SqliteStore(tmp_path / "workspaces" / "atlas.db").open(share.workspace_id, share.edit_token)
+    again = database.store().open(share.workspace_id, share.edit_token)
     assert again.name == "Khorgos study" and again.revision == revision == 1 and again.can_edit
     assert set(again.items) == {("layer", "depots"), ("deck", "deck")}
     assert again.items[("layer", "depots")].payload == b"x" * 100
@@ -73,16 +69,23 @@ def test_store__wrong_links_open_nothing(store):
     assert len(share.edit_token) >= 40 and share.edit_token != share.view_token
 
 
-def test_store__tokens_are_kept_as_digests_only(store):
+def test_store__tokens_are_kept_as_digests_only(store, database):
     share = store.create("Secret")
-    files = [store.path, Path(f"{store.path}-wal")]
-    raw = b"".join(path.read_bytes() for path in files if path.exists())
     assert store.open(share.workspace_id, share.edit_token).can_edit  # the digest is there
+    if database.kind == "sqlite":
+        files = [store.path, store.path.with_name(f"{store.path.name}-wal")]
+        raw = b"".join(path.read_bytes() for path in files if path.exists())
+    else:
+        import psycopg
+
+        with psycopg.connect(database.location) as db:
+            raw = repr(db.execute("SELECT * FROM workspaces").fetchall()).encode()
+    assert share.workspace_id.encode() in raw
     assert share.edit_token.encode() not in raw and share.view_token.encode() not in raw
 
 
-def test_store__a_save_over_the_quota_writes_nothing(tmp_path):
-    store = SqliteStore(tmp_path / "q.db", limits=Limits(max_bytes=1_000, max_features=10))
+def test_store__a_save_over_the_quota_writes_nothing(database):
+    store = database.store(Limits(max_bytes=1_000, max_features=10))
     share = store.create("Small")
     store.save(share.workspace_id, share.edit_token, [_layer("a", *KHORGOS, size=600, features=5)])
     with pytest.raises(QuotaError, match="quota is 0 MB and 10 features"):
@@ -115,18 +118,42 @@ def test_store__workspaces_with_features_near_a_place(store):
     assert set(store.near(100.0, 40.0, km=3_000)) == {near.workspace_id, far.workspace_id}
 
 
-def _save_many(path: str, workspace_id: str, token: str, prefix: str, count: int) -> None:
-    store = SqliteStore(Path(path))
+def test_store__near_measures_to_the_features_not_to_their_extent(store):
+    """A line bending around Khorgos: its extent covers the town, the line itself passes 27 km off (geodesic)."""
+    bend = store.create("Bend")
+    # From 60 km west of Khorgos, up to 30 km north of it, and down to 60 km east: the extent holds the town.
+    shape = LineString([(79.65, 44.20), (80.40, 44.47), (81.15, 44.20)])
+    store.save(bend.workspace_id, bend.edit_token, [Item("upload", "bend", b"l", 1, shape.bounds, shape)])
+    depot = store.create("Depot")
+    spot = Point(80.40, 44.38)  # 20 km north of Khorgos
+    store.save(depot.workspace_id, depot.edit_token, [Item("upload", "depot", b"p", 1, spot.bounds, spot)])
+    assert store.near(*KHORGOS, km=15) == []
+    assert store.near(*KHORGOS, km=25) == [depot.workspace_id]
+    assert store.near(*KHORGOS, km=35) == [depot.workspace_id, bend.workspace_id]  # nearest first
+
+
+def test_store__ids_and_names_from_users_are_data_never_sql(store):
+    share = store.create("Robert'); DROP TABLE items; --")
+    store.save(share.workspace_id, share.edit_token, [Item("upload", "x'; DELETE FROM workspaces; --", b"1", 1)])
+    opened = store.open(share.workspace_id, share.edit_token)
+    assert opened.name == "Robert'); DROP TABLE items; --"
+    assert set(opened.items) == {("upload", "x'; DELETE FROM workspaces; --")}
+    with pytest.raises(AccessError):
+        store.open("' OR '1'='1", "' OR '1'='1")
+
+
+def _save_many(database: Database, workspace_id: str, token: str, prefix: str, count: int) -> None:
+    store = database.store()
     for n in range(count):
         store.save(workspace_id, token, [Item("layer", f"{prefix}-{n}", prefix.encode() * 10, 1)])
         store.save(workspace_id, token, [Item("notes", "shared", prefix.encode())])  # both sessions write this one
 
 
-def test_store__two_processes_saving_at_once_lose_nothing(store):
+def test_store__two_processes_saving_at_once_lose_nothing(store, database):
     share = store.create("Busy")
     context = multiprocessing.get_context("spawn")
     workers = [
-        context.Process(target=_save_many, args=(str(store.path), share.workspace_id, share.edit_token, who, 25))
+        context.Process(target=_save_many, args=(database, share.workspace_id, share.edit_token, who, 25))
         for who in ("alpha", "beta")
     ]
     for worker in workers:
@@ -141,38 +168,35 @@ def test_store__two_processes_saving_at_once_lose_nothing(store):
     assert opened.revision == 100
 
 
-def _killed_half_way(path: str, workspace_id: str, token: str) -> None:
+class _DyingItems(list):
+    """The items of a save; handing out the fourth ends the process (no rollback, no clean-up), mid-transaction."""
+
+    def __iter__(self) -> Iterator[Item]:
+        for n, item in enumerate(super().__iter__()):
+            if n == 3:
+                os._exit(9)
+            yield item
+
+
+def _killed_half_way(database: Database, workspace_id: str, token: str) -> None:
     """Start a save of many items and end the process after the first few are written, before the commit."""
-    store = SqliteStore(Path(path))
-    written = 0
-    real_execute = sqlite3.Connection.execute
-
-    class Dying(sqlite3.Connection):
-        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:  # type: ignore[override]
-            nonlocal written
-            if sql.startswith("INSERT INTO items"):
-                written += 1
-                if written == 3:
-                    os._exit(9)  # the power goes: no rollback, no clean-up
-            return real_execute(self, sql, *args)
-
-    original_connect = sqlite3.connect
-    sqlite3.connect = lambda *a, **k: original_connect(*a, **k, factory=Dying)  # type: ignore[assignment]
-    store.save(
-        workspace_id, token, [Item("layer", f"new-{n}", b"new", 1) for n in range(10)], removed=[("layer", "old")]
-    )
+    store = database.store()
+    items = _DyingItems(Item("layer", f"new-{n}", b"new", 1) for n in range(10))
+    store.save(workspace_id, token, items, removed=[("layer", "old")])
 
 
-def test_store__a_save_killed_half_way_leaves_the_previous_version(store):
+def test_store__a_save_killed_half_way_leaves_the_previous_version(store, database):
     share = store.create("Fragile")
     store.save(share.workspace_id, share.edit_token, [Item("layer", "old", b"old", 1)])
     context = multiprocessing.get_context("spawn")
-    worker = context.Process(target=_killed_half_way, args=(str(store.path), share.workspace_id, share.edit_token))
+    worker = context.Process(target=_killed_half_way, args=(database, share.workspace_id, share.edit_token))
     worker.start()
     worker.join(60)
     assert worker.exitcode == 9
     opened = store.open(share.workspace_id, share.edit_token)
     assert set(opened.items) == {("layer", "old")} and opened.revision == 1
+    store.save(share.workspace_id, share.edit_token, [Item("layer", "after", b"a", 1)])  # nothing left locked
+    assert store.open(share.workspace_id, share.edit_token).revision == 2
 
 
 def test_store__an_old_database_is_migrated_to_the_current_schema(tmp_path):
@@ -186,7 +210,7 @@ def test_store__an_old_database_is_migrated_to_the_current_schema(tmp_path):
     store = SqliteStore(path)
     assert store.schema_version() == len(MIGRATIONS)
     with sqlite3.connect(path) as check:
-        assert check.execute("SELECT item_id, west FROM items").fetchall() == [("a", None)]
+        assert check.execute("SELECT item_id, west, footprint FROM items").fetchall() == [("a", None, None)]
 
 
 @pytest.mark.parametrize("make", ["garbage", "newer"])
@@ -208,3 +232,75 @@ def test_store__a_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
     blocker.write_text("a file where the folder should be")
     with pytest.raises(StoreError, match=r"folder .* cannot be made"):
         SqliteStore(blocker / "workspaces" / "atlas.db")
+
+
+def test_store__a_postgis_server_that_is_down_is_a_clear_error_without_the_password():
+    from layers.workspace_postgis import PostgisStore
+    from tests.pg_server import _free_port
+
+    port = _free_port()  # nothing listens there
+    with pytest.raises(StoreError, match=rf"PostgreSQL at 127.0.0.1:{port}/atlas\) cannot be reached") as caught:
+        PostgisStore(f"postgresql://atlas:s3cret-pass@127.0.0.1:{port}/atlas", connect_timeout_s=2)
+    assert "s3cret-pass" not in str(caught.value)
+
+
+def test_store__postgis_keeps_footprints_in_a_geometry_column_with_a_spatial_index(postgis_database):
+    database = postgis_database
+    import psycopg
+
+    store = database.store()
+    share = store.create("Typed")
+    spot = Point(*KHORGOS)
+    store.save(share.workspace_id, share.edit_token, [Item("upload", "a", b"p", 1, spot.bounds, spot)])
+    with psycopg.connect(database.location) as db:
+        kind, srid = db.execute("SELECT GeometryType(footprint), ST_SRID(footprint) FROM items").fetchone()
+        indexes = [row[0] for row in db.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'items'")]
+    assert (kind, srid) == ("POINT", 4326)
+    assert any("gist" in index and "geography(footprint)" in index for index in indexes)
+    assert store.schema_version() == 1
+
+
+def test_store__two_app_servers_starting_at_once_on_a_new_postgis_database_both_work(postgis_database):
+    database = postgis_database
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: database.store(), range(4)))  # four servers migrate one new schema at once
+    share = stores[0].create("Shared")
+    stores[1].save(share.workspace_id, share.edit_token, [Item("layer", "a", b"1", 1)])
+    assert set(stores[3].open(share.workspace_id, share.view_token).items) == {("layer", "a")}
+
+
+def test_cli__lists_workspaces_near_a_place_by_id_or_lat_lon_without_their_links(database, monkeypatch, capsys):
+    import json
+
+    from layers.cli import main
+    from tests.conftest import ROOT
+
+    gateway = next(
+        f["geometry"]["coordinates"]
+        for f in json.loads((ROOT / "data" / "khorgos.geojson").read_text())["features"]
+        if f["properties"]["id"] == "khorgos-gateway"
+    )
+    monkeypatch.delenv("CORRIDOR_ATLAS_DATABASE_URL", raising=False)
+    for name, value in database.env.items():
+        monkeypatch.setenv(name, value)
+    store = database.store()
+    depot = store.create("Depot east of the gateway")
+    spot = Point(gateway[0] + 0.1, gateway[1])  # ~8 km east
+    store.save(depot.workspace_id, depot.edit_token, [Item("upload", "d", b"p", 1, spot.bounds, spot)])
+    store.create("Empty")
+
+    assert main(["workspaces", "--near", "khorgos-gateway", "--km", "25"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{depot.workspace_id}\tDepot east of the gateway\t8.") and out.count("\n") == 1
+    assert depot.edit_token not in out and depot.view_token not in out
+    assert main(["workspaces", "--near", f"{gateway[1]},{gateway[0] + 0.5}", "--km", "5"]) == 0  # 40 km away
+    assert capsys.readouterr().out == ""
+    for argv, message in (
+        (["--near", "atlantis"], "'atlantis' is not the id of a point feature"),
+        (["--near", "95,80"], "'95,80' is not LAT,LON"),
+        (["--near", "city-almaty", "--km", "far"], "--km: 'far' is not a distance"),
+    ):
+        assert main(["workspaces", *argv]) == 2
+        assert message in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""Saved workspaces in the app (AppTest): save, reopen in a new session, read-only links, a database that is down."""
+"""Saved workspaces in the app (AppTest), on the embedded database and on PostGIS: save, reopen in a new session,
+read-only links, rename and delete, and a database that is down."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from shapely.geometry import LineString
 from streamlit.testing.v1 import AppTest
 
 from layers.drawings import Drawing
-from tests.conftest import as_upload
+from tests.conftest import Database, as_upload
+from tests.pg_server import _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -32,10 +34,12 @@ pytestmark = pytest.mark.usefixtures("fresh_streamlit_caches")
 
 
 @pytest.fixture
-def database(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "data" / "workspaces.db"
-    monkeypatch.setenv("CORRIDOR_ATLAS_WORKSPACES", str(path))
-    return path
+def app_database(database: Database, monkeypatch) -> Database:
+    """The app's workspaces in a fresh database of each kind."""
+    monkeypatch.delenv("CORRIDOR_ATLAS_DATABASE_URL", raising=False)
+    for name, value in database.env.items():
+        monkeypatch.setenv(name, value)
+    return database
 
 
 def _session(query: dict[str, str] | None = None) -> AppTest:
@@ -70,9 +74,9 @@ def _saved_workspace() -> tuple[AppTest, str, str, str]:
     return at, at.session_state["ws_id"], at.session_state["ws_key"], at.session_state["ws_view_key"]
 
 
-def test_workspace__saved_and_reopened_in_a_new_session(database):
+def test_workspace__saved_and_reopened_in_a_new_session(app_database):
     at, workspace_id, edit_key, _ = _saved_workspace()
-    assert database.exists()
+    assert app_database.store().open(workspace_id, edit_key).name == "Khorgos study"
     assert at.query_params["ws"] == workspace_id and at.query_params["key"] == edit_key
     at.session_state["f_year"] = 2015  # a change after saving is saved too
     at.run()
@@ -93,22 +97,21 @@ def test_workspace__saved_and_reopened_in_a_new_session(database):
     assert again.checkbox(key=f"layer_{next(iter(uploads))}").value is True  # the same layer record, switched on
 
 
-def test_workspace__a_read_only_link_opens_but_saves_nothing(database):
+def test_workspace__a_read_only_link_opens_but_saves_nothing(app_database):
     _, workspace_id, _, view_key = _saved_workspace()
     viewer = _session({"ws": workspace_id, "key": view_key}).run()
     assert viewer.session_state["ws_open"]["edit"] is False
     assert any("read-only link" in info.value.replace("\\", "") for info in viewer.info)
     viewer.session_state["f_year"] = 2010
     viewer.run()
-    from layers.workspace_store import SqliteStore
-
-    assert SqliteStore(database).open(workspace_id, view_key).revision == 1  # the viewer's change was not saved
+    assert app_database.store().open(workspace_id, view_key).revision == 1  # the viewer's change was not saved
+    assert not [b for b in viewer.button if b.key in ("ws_delete", "ws_rename_do")]  # a viewer cannot rename or delete
     assert not any(
         code.value.endswith(view_key) and "key=" in code.value for code in viewer.code if "Edit" in code.value
     )
 
 
-def test_workspace__a_wrong_link_says_so_and_the_map_works(database):
+def test_workspace__a_wrong_link_says_so_and_the_map_works(app_database):
     _, workspace_id, _, _ = _saved_workspace()
     at = _session({"ws": workspace_id, "key": "A" * 43}).run()
     assert not at.exception
@@ -128,3 +131,43 @@ def test_workspace__a_database_that_is_down_leaves_the_map_usable(tmp_path, monk
     assert any("workspace database" in w.value and "cannot be used" in w.value for w in at.warning)
     at.checkbox(key="layer_cities").uncheck().run()  # the map and its toggles keep working
     assert not at.exception and at.checkbox(key="layer_cities").value is False
+
+
+def test_workspace__renamed_and_deleted_from_the_sidebar(app_database):
+    at, workspace_id, edit_key, view_key = _saved_workspace()
+    at.text_input(key="ws_rename").input("  Khorgos study, final ").run()
+    at.button(key="ws_rename_do").click().run()
+    assert not at.exception and not at.warning
+    assert app_database.store().open(workspace_id, view_key).name == "Khorgos study, final"
+    assert any("Khorgos study, final: saved" in caption.value.replace("\\", "") for caption in at.caption)
+
+    assert at.button(key="ws_delete").disabled  # not before the planner says yes
+    at.checkbox(key="ws_delete_sure").check().run()
+    at.button(key="ws_delete").click().run()
+    assert not at.exception and at.session_state["ws_open"] is None
+    assert any("deleted; its links open nothing now" in info.value for info in at.info)
+    assert at.checkbox(key="layer_oil_pipelines").value is True  # the map stays as it was
+    gone = _session({"ws": workspace_id, "key": edit_key}).run()
+    assert any("no workspace opens with this link" in w.value for w in gone.warning)
+
+
+def test_workspace__a_postgis_server_that_goes_down_loses_nothing_and_saves_when_back(postgis_database, monkeypatch):
+    for name, value in postgis_database.env.items():
+        monkeypatch.setenv(name, value)
+    at, workspace_id, edit_key, _ = _saved_workspace()
+    monkeypatch.setenv("CORRIDOR_ATLAS_DATABASE_URL", f"postgresql://atlas@127.0.0.1:{_free_port()}/atlas")  # down
+    at.session_state["f_year"] = 2012
+    at.run()
+    assert not at.exception
+    assert any(
+        "Not saved" in w.value and "cannot be reached" in w.value and "still here" in w.value for w in at.warning
+    ), [w.value for w in at.warning]
+    at.checkbox(key="layer_cities").check().run()  # the map keeps working
+    assert not at.exception and at.checkbox(key="layer_cities").value is True
+
+    monkeypatch.setenv("CORRIDOR_ATLAS_DATABASE_URL", postgis_database.location)  # back
+    at.session_state["f_year"] = 2013
+    at.run()
+    assert not at.warning
+    again = _session({"ws": workspace_id, "key": edit_key}).run()
+    assert again.session_state["f_year"] == 2013 and again.session_state["layer_cities"] is True
