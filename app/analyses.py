@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -15,7 +18,8 @@ from geo.tables import spreadsheet_safe_csv
 from layers.layer import LayerSet
 
 
-def _download(label: str, data: str | bytes, file_name: str, mime: str, key: str) -> None:
+def _download(label: str, data: Callable[[], str | bytes], file_name: str, mime: str, key: str) -> None:
+    """A download made when it is clicked, not in every run that shows the button."""
     st.download_button(label, data, file_name=file_name, mime=mime, key=key, on_click="ignore")
 
 
@@ -80,19 +84,23 @@ def corridor_panel(layers: LayerSet) -> None:
         )
         st.dataframe(crossings, hide_index=True, width="stretch")
     all_points = points(layers)
-    geometry = pd.DataFrame({"feature_id": all_points.index, "geometry": all_points.geometry.to_numpy()})
-    inside_points = gpd.GeoDataFrame(inside.merge(geometry, on="feature_id"), crs=4326)
-    features = pd.concat(
-        [report.buffer.assign(name=f"{report.distance_km:g} km buffer"), inside_points], ignore_index=True
-    )
+
+    def corridor_geojson() -> str:
+        geometry = pd.DataFrame({"feature_id": all_points.index, "geometry": all_points.geometry.to_numpy()})
+        inside_points = gpd.GeoDataFrame(inside.merge(geometry, on="feature_id"), crs=4326)
+        features = pd.concat(
+            [report.buffer.assign(name=f"{report.distance_km:g} km buffer"), inside_points], ignore_index=True
+        )
+        return gpd.GeoDataFrame(features, crs=4326).to_json(drop_id=True)
+
     d1, d2 = st.columns(2)
     with d1:
-        _download("Download table (CSV)", spreadsheet_safe_csv(inside), "corridor.csv", "text/csv", "dl_corridor_csv")
+        table = partial(spreadsheet_safe_csv, inside)
+        _download("Download table (CSV)", table, "corridor.csv", "text/csv", "dl_corridor_csv")
     with d2:
-        geojson = gpd.GeoDataFrame(features, crs=4326).to_json(drop_id=True)
         _download(
             "Download buffer and facilities (GeoJSON)",
-            geojson,
+            corridor_geojson,
             "corridor.geojson",
             "application/geo+json",
             "dl_corridor_geojson",
@@ -159,5 +167,6 @@ def route_panel(layers: LayerSet) -> None:
         crs=4326,
     )
     _download(
-        "Download route (GeoJSON)", path.to_json(drop_id=True), "route.geojson", "application/geo+json", "dl_route"
-    )
+        "Download route (GeoJSON)", partial(path.to_json, drop_id=True), "route.geojson", "application/geo+json",
+        "dl_route",
+    )  # fmt: skip

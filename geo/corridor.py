@@ -17,7 +17,7 @@ from geo.errors import CRSError
 from geo.kinds import spot
 from geo.measure import length_by_country_km
 
-__all__ = ["CorridorReport", "corridor_buffer", "corridor_report", "distance_to_nearest_km"]
+__all__ = ["CorridorReport", "corridor_buffer", "corridor_report", "distance_to_nearest_km", "possibly_within"]
 
 
 def corridor_buffer(lines: gpd.GeoDataFrame, distance_km: float) -> gpd.GeoDataFrame:
@@ -88,6 +88,26 @@ def distance_to_nearest_km(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) ->
     return pd.DataFrame({"distance_km": distances, "nearest_id": nearest}, index=points.index)
 
 
+def possibly_within(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, km: float) -> np.ndarray:
+    """Which points may lie within ``km`` (geodesic) of a line: a superset, found in degrees with a spatial index.
+
+    A degree spans at least 110.5 km of latitude and 111.3·cos(φ) km of longitude, so with φ the
+    highest latitude of the points and lines, two places farther apart than ``km`` / (111.3·cos φ)
+    degrees are farther apart than ``km``. Lines are cut into pieces of at most 0.05° first, where
+    a straight piece in degrees and in any local projection are a few metres apart; a margin of
+    0.02° covers that.
+    """
+    mask = np.zeros(len(points), dtype=bool)
+    if len(points) == 0 or len(lines) == 0:
+        return mask
+    highest = max(abs(v) for v in (*points.total_bounds[1::2], *lines.total_bounds[1::2]))
+    km_per_degree = min(110.5, 111.3 * np.cos(np.radians(min(89.0, highest))))
+    tree = shapely.STRtree(shapely.segmentize(lines.geometry.to_numpy(), 0.05))
+    hits = tree.query(points.geometry.to_numpy(), predicate="dwithin", distance=km / km_per_degree * 1.01 + 0.02)
+    mask[hits[0]] = True
+    return mask
+
+
 def _project(transformer: Transformer, xy: np.ndarray) -> np.ndarray:
     x, y = transformer.transform(xy[:, 0], xy[:, 1])
     return np.column_stack([x, y])
@@ -143,7 +163,8 @@ def corridor_report(
         geometry=[zones.geometry.union_all()],
         crs=WGS84,
     )
-    near = distance_to_nearest_km(facilities, lines)
+    maybe = possibly_within(facilities, lines, distance_km)  # measure only what may be inside: the rest is far
+    near = distance_to_nearest_km(facilities[maybe], lines).reindex(facilities.index)
     inside = facilities.drop(columns=facilities.geometry.name).join(near)
     inside = inside[inside["distance_km"] <= distance_km].sort_values("distance_km")
     names = lines["name"] if "name" in lines.columns else pd.Series(lines.index.astype(str), index=lines.index)

@@ -115,3 +115,35 @@ def test_distance_to_nearest__a_polygon_whose_centroid_is_off_the_earth_is_measu
     lines = gpd.GeoDataFrame({"name": ["l"]}, geometry=[LineString([(100, 0), (100, 1)])], index=["l"], crs=4326)
     distance = distance_to_nearest_km(facilities, lines)["distance_km"].iloc[0]
     assert 0 < distance < 20_000
+
+
+def test_possibly_within__never_drops_a_point_that_is_within_the_distance():
+    """The degree pre-filter keeps every point whose geodesic distance is within km (and drops far ones).
+
+    The lines have vertices every 0.05° or less, as surveyed routes do (the distance is measured to
+    the chords between vertices).
+    """
+    import numpy as np
+    from shapely.geometry import LineString, Point
+
+    from geo.corridor import distance_to_nearest_km, possibly_within
+    from geo.crs import WGS84
+
+    rng = np.random.default_rng(3)
+    lines = gpd.GeoDataFrame(
+        {"name": ["a", "b"]},
+        geometry=shapely.segmentize(
+            [LineString([(60, 40), (75, 45), (90, 43)]), LineString([(100, 30), (110, 58)])], 0.05
+        ),
+        crs=WGS84,
+        index=["a", "b"],
+    )
+    points = gpd.GeoDataFrame(
+        geometry=[Point(x, y) for x, y in zip(rng.uniform(55, 120, 400), rng.uniform(25, 62, 400), strict=True)],
+        crs=WGS84,
+    )
+    exact = distance_to_nearest_km(points, lines)["distance_km"].to_numpy()
+    for km in (10, 50, 200):
+        kept = possibly_within(points, lines, km)
+        assert kept[exact <= km].all()  # nothing within is dropped
+        assert kept.sum() < len(points)  # and it does drop far points
