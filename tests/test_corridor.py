@@ -147,3 +147,18 @@ def test_possibly_within__never_drops_a_point_that_is_within_the_distance():
         kept = possibly_within(points, lines, km)
         assert kept[exact <= km].all()  # nothing within is dropped
         assert kept.sum() < len(points)  # and it does drop far points
+
+
+def test_corridor_buffer__simplifying_before_buffering_moves_the_edge_less_than_its_share(monkeypatch):
+    import numpy as np
+
+    import geo.corridor as corridor
+    from geo.crs import REGION_CRS, WGS84
+
+    x = np.linspace(70, 80, 4001)
+    wiggly = LineString(np.column_stack([x, 43 + 0.05 * np.sin(x * 40)]))  # a line with many small bends
+    lines = gpd.GeoDataFrame({"name": ["w"]}, geometry=[wiggly], crs=WGS84, index=["w"])
+    fast = corridor.corridor_buffer(lines, 50).to_crs(REGION_CRS).geometry.iloc[0]
+    monkeypatch.setattr(corridor, "BUFFER_SIMPLIFY_SHARE", 0.0)
+    exact = corridor.corridor_buffer(lines, 50).to_crs(REGION_CRS).geometry.iloc[0]
+    assert fast.hausdorff_distance(exact) <= 50_000 * 0.002 * 1.05  # metres: within 0.2 % of the width
