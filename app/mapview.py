@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import re
 from collections.abc import Collection
-from importlib import resources
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import geopandas as gpd
@@ -147,7 +148,16 @@ def state_map(state: MapState, layers: LayerSet, src: Source) -> BuiltMap:
 # component: it runs ``script`` (which defines the map as ``map_div``) in its frame, after loading
 # ``js_links`` and ``css_links``, and evaluates ``layer_control`` whenever that changes.
 
-_FRONT_END = resources.files("streamlit_folium").joinpath("frontend", "build")
+
+def _front_end() -> Path:
+    """streamlit-folium's packaged front end, found without importing the package (which imports folium.plugins)."""
+    spec = importlib.util.find_spec("streamlit_folium")
+    if spec is None or not spec.submodule_search_locations:
+        raise CorridorAtlasError("streamlit-folium is not installed: the map's front end is missing")
+    return Path(next(iter(spec.submodule_search_locations))) / "frontend" / "build"
+
+
+_FRONT_END = _front_end()
 _map_component = components.declare_component("corridor_atlas_map", path=str(_FRONT_END))
 _MAP_DIV = re.compile(r'<div class="folium-map" id="[^"]*"\s*></div>')
 

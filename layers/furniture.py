@@ -6,15 +6,20 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-from matplotlib.figure import Figure
-from matplotlib.transforms import Bbox
+from typing import TYPE_CHECKING, Any
 
 from geo.crs import GEOD, from_mercator
 from layers.view import View
 
+if TYPE_CHECKING:  # matplotlib loads when a map is drawn, not when the app imports the snapshot types
+    from matplotlib.figure import Figure
+    from matplotlib.transforms import Bbox
+
+#: Static formats and their media types (HTML exports are made elsewhere).
+FORMATS: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
 __all__ = [
+    "FORMATS",
     "RC",
     "MapText",
     "ScaleBar",
@@ -202,4 +207,6 @@ def scale_bar_box(ax: Any, scale: ScaleBar, renderer: Any) -> Bbox:
     """The display-space box of the scale bar and its label: labels keep out of it."""
     to_px = ax.transData.transform
     (x0, y0), (x1, _) = to_px([(scale.x0, scale.y), (scale.x1, scale.y)])
+    from matplotlib.transforms import Bbox
+
     return Bbox.from_extents(x0 - 20, y0 - 6, x1 + 6, y0 + 30)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import shapely
@@ -15,14 +16,16 @@ import shapely
 from geo.columns import is_missing
 from layers.catalog import Basemap, LayerSpec
 from layers.drawings import DRAWN_GROUP
+from layers.furniture import FORMATS, MapText
 from layers.layer import LayerSet
 from layers.payload import PageJSON
 from layers.render import basemap_payloads
 from layers.scene import ANALYSIS_GROUP, Analyses, SceneParts, scene_layers
-from layers.standalone import embed_snippet, standalone_html
-from layers.static import FORMATS, MapText, StaticMap, TileImage, draw_map, figure_bytes
 from layers.style import Style
 from layers.view import SnapshotError, View, view_from_bbox, view_from_center, view_from_layers
+
+if TYPE_CHECKING:  # matplotlib loads when a snapshot is drawn, not when the app starts
+    from layers.static import StaticMap, TileImage
 
 __all__ = [
     "ALL_FORMATS",
@@ -279,6 +282,8 @@ def draw_scene(
     request: SnapshotRequest, data: SnapshotData, view: View, text: MapText, *, tiles: TileImage | None = None
 ) -> StaticMap:
     """A request's scene drawn as a static map (see :func:`layers.static.draw_map`) with these words."""
+    from layers.static import draw_map
+
     return draw_map(
         view,
         [(layer.spec, layer.display) for layer in data.shown(request)],
@@ -312,6 +317,8 @@ def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
         attribution = f"{BASE_ATTRIBUTION} Tiles: {tiles.attribution}"
     text = scene_text(request, shown, view, attribution=attribution)
     if request.format == "html":
+        from layers.standalone import standalone_html
+
         layers = [(layer.spec, layer.page_data) for layer in shown]
         parts = data.basemap_page_data
         html = standalone_html(
@@ -320,6 +327,8 @@ def make_snapshot(request: SnapshotRequest, data: SnapshotData) -> Snapshot:
         inside = _in_view(shown, view)
         caption = caption_text([layer.spec for layer in shown if layer.id in inside], view, _places(shown, inside))
         return Snapshot(html.encode("utf-8"), "text/html", caption, view, [layer.spec.legend for layer in shown])
+    from layers.static import figure_bytes
+
     drawn = draw_scene(request, data, view, text, tiles=tiles)
     content = figure_bytes(drawn, request.format)
     caption = caption_text([layer.spec for layer in shown if layer.id in drawn.layers], view, drawn.labels)
@@ -393,6 +402,8 @@ def write_snapshot(request: SnapshotRequest, data: SnapshotData, output: Path) -
     atomic_write(output, snapshot.content)
     atomic_write(written[1], (snapshot.caption + "\n").encode("utf-8"))
     if request.format == "html":
+        from layers.standalone import embed_snippet
+
         snippet = embed_snippet(
             output.name, title=request.title, width_px=request.width_px, height_px=request.height_px
         )

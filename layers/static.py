@@ -25,6 +25,7 @@ from geo.crs import WEB_MERCATOR
 from layers.catalog import Basemap, LayerSpec
 from layers.feature_style import feature_styles, style_rows
 from layers.furniture import (
+    FORMATS,
     RC,
     MapText,
     ScaleBar,
@@ -41,7 +42,6 @@ from layers.view import View
 
 __all__ = ["FORMATS", "HALO_COLOUR", "MapText", "ScaleBar", "StaticMap", "TileImage", "draw_map", "figure_bytes"]
 
-FORMATS: dict[str, str] = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 _PX_TO_PT = 0.75  # styles are in CSS pixels (1/96 in); matplotlib sizes are in points (1/72 in)
 #: A legend longer than this is set in two columns, so it covers less of the map.
 _LEGEND_ROWS_PER_COLUMN = 10
