@@ -74,3 +74,16 @@ def test_browser_code__lives_in_the_page_script_and_the_stylesheet():
         assert "<style>" not in text.replace("<style>{", ""), name
     assert (ROOT / "layers" / "js" / "corridor_atlas.js").is_file()
     assert (ROOT / "layers" / "css" / "corridor_atlas.css").is_file()
+
+
+def test_cold_start__the_app_imports_no_drawing_library_and_no_map_plugins():
+    """Starting the app loads neither matplotlib (exports load it) nor folium.plugins (0.4 s and 0.25 s)."""
+    import subprocess
+    import sys
+
+    heavy = ("matplotlib", "folium.plugins", "streamlit_folium")
+    probe = f"import sys, app.main; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
