@@ -47,7 +47,7 @@ __all__ = ["autosave", "open_linked_workspace", "workspace_section"]
 
 #: The view's session keys a workspace keeps (beside the layer toggles).
 VIEW_KEYS = ("f_status", "f_sector", "f_year", "feature", "corridor", "corridor_km", "route_from", "route_to", "lang")
-_OPEN, _SAVED, _PROBLEM = "ws_open", "ws_saved", "ws_problem"
+_OPEN, _SAVED, _PROBLEM, _UNSAVED = "ws_open", "ws_saved", "ws_problem", "ws_unsaved"
 
 
 @st.cache_resource(show_spinner=False)
@@ -197,9 +197,10 @@ def _save(force: bool = False) -> None:
         opened["revision"] = store().save(opened["id"], session["ws_key"], changed, removed)
     except StoreError as err:
         session[_PROBLEM] = f"Not saved: {err}. Your work is still here; it is saved with the next change."
+        session[_UNSAVED] = True
         return
     session[_SAVED] = digests
-    session[_PROBLEM] = None
+    session[_PROBLEM] = session[_UNSAVED] = None
 
 
 def autosave(status: Any = None) -> None:
@@ -228,7 +229,7 @@ def _create() -> None:
 
 
 def _close() -> None:
-    for key in (_OPEN, _SAVED, "ws_id", "ws_key", "ws_view_key"):
+    for key in (_OPEN, _SAVED, _UNSAVED, "ws_id", "ws_key", "ws_view_key"):
         session[key] = None
 
 
@@ -267,7 +268,9 @@ def _show_status(slot: Any) -> None:
             st.warning(plain(session[_PROBLEM]))
         if session.get("ws_notice"):
             st.info(plain(session["ws_notice"]))
-        if opened and opened["edit"]:
+        if opened and opened["edit"] and session.get(_UNSAVED):
+            st.caption(plain(f"{opened['name']}: not saved yet (last saved: revision {opened['revision']})."))
+        elif opened and opened["edit"]:
             st.caption(plain(f"{opened['name']}: saved (revision {opened['revision']}); every change is saved."))
         elif opened:
             st.info(plain(f"{opened['name']}: read-only link. Changes you make here are not saved."))

@@ -24,13 +24,13 @@ _LINESTRING = 1
 
 
 def footprint(frame: gpd.GeoDataFrame, *, tolerance_deg: float = FOOTPRINT_TOLERANCE_DEG) -> BaseGeometry | None:
-    """The features' geometries as one collection (EPSG:4326), every part within ``tolerance_deg`` of the original.
+    """The features' geometries as one 2-D collection (EPSG:4326), every part within ``tolerance_deg`` of the original.
 
-    ``None`` when the frame has no geometry. Lines are simplified in pieces (Douglas–Peucker);
-    polygons keep their topology, so a small one never vanishes.
+    ``None`` when the frame has no geometry. Heights (a KML's Z) are dropped. Lines are simplified
+    in pieces (Douglas–Peucker); polygons keep their topology, so a small one never vanishes.
     """
     require_wgs84(frame, "a footprint's layer")
-    parts = shapely.get_parts(frame.geometry.to_numpy())
+    parts = shapely.force_2d(shapely.get_parts(frame.geometry.to_numpy()))
     parts = parts[~(shapely.is_missing(parts) | shapely.is_empty(parts))]
     if len(parts) == 0:
         return None

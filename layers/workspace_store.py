@@ -108,7 +108,7 @@ class Item:
     def footprint_wkb(self) -> bytes | None:
         """The footprint to save (its bounds' box when it has none), as WKB."""
         shape = self.footprint if self.footprint is not None else (box(*self.bounds) if self.bounds else None)
-        return None if shape is None or shape.is_empty else shapely.to_wkb(shape)
+        return None if shape is None or shape.is_empty else shapely.to_wkb(shape, output_dimension=2)  # no Z
 
 
 @dataclass(frozen=True)

@@ -304,3 +304,11 @@ def test_cli__lists_workspaces_near_a_place_by_id_or_lat_lon_without_their_links
     ):
         assert main(["workspaces", *argv]) == 2
         assert message in capsys.readouterr().err
+
+
+def test_store__a_footprint_with_heights_is_saved_flat(store):
+    """A KML's coordinates carry heights; both databases keep the footprint in 2-D (PostGIS's column is 2-D)."""
+    share = store.create("Heights")
+    line = LineString([(80.30, 44.20, 612.0), (80.50, 44.21, 655.0)])
+    store.save(share.workspace_id, share.edit_token, [Item("upload", "trip", b"k", 1, line.bounds[:4], line)])
+    assert store.near(*KHORGOS, km=5) == [share.workspace_id]

@@ -162,6 +162,7 @@ def test_workspace__a_postgis_server_that_goes_down_loses_nothing_and_saves_when
     assert any(
         "Not saved" in w.value and "cannot be reached" in w.value and "still here" in w.value for w in at.warning
     ), [w.value for w in at.warning]
+    assert any("not saved yet" in caption.value for caption in at.caption)  # never "saved" while it is not
     at.checkbox(key="layer_cities").check().run()  # the map keeps working
     assert not at.exception and at.checkbox(key="layer_cities").value is True
 
@@ -171,3 +172,41 @@ def test_workspace__a_postgis_server_that_goes_down_loses_nothing_and_saves_when
     assert not at.warning
     again = _session({"ws": workspace_id, "key": edit_key}).run()
     assert again.session_state["f_year"] == 2013 and again.session_state["layer_cities"] is True
+
+
+GOOGLE_EARTH_KML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">
+<Document><name>Corridor trip.kml</name>
+<Placemark><name>Depot &lt;north&gt;</name>
+  <Point><altitudeMode>clampToGround</altitudeMode><coordinates>80.5,44.25,0</coordinates></Point></Placemark>
+<Placemark><name>Bypass</name>
+  <LineString><tessellate>1</tessellate>
+    <coordinates>79.6,44.0,612.5 80.0,44.35,640 80.4,44.25,655</coordinates></LineString>
+</Placemark>
+</Document></kml>
+"""
+
+
+def test_workspace__a_google_earth_kml_with_heights_is_saved_and_reopened(app_database):
+    """Google Earth writes a height with every coordinate; the footprint drops it (PostGIS's column is 2-D)."""
+    from geo.ingest import ingest
+
+    at = _session()
+    upload_id = f"up_{hashlib.sha256(GOOGLE_EARTH_KML).hexdigest()[:16]}"
+    ingested = ingest("Corridor trip.kml", GOOGLE_EARTH_KML)
+    assert ingested.frame.geometry.has_z.any()  # the heights are there, as a user brings them
+    at.session_state["uploads"] = {upload_id: as_upload(upload_id, "Corridor trip.kml", ingested)}
+    at.session_state["upload_files"] = {upload_id: ("Corridor trip.kml", GOOGLE_EARTH_KML)}
+    at.session_state[f"layer_{upload_id}"] = True
+    at.run()
+    at.text_input(key="ws_name").input("Trip").run()
+    at.button(key="ws_create").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert any("Trip: saved" in caption.value.replace("\\", "") for caption in at.caption)
+    again = _session({"ws": at.session_state["ws_id"], "key": at.session_state["ws_key"]}).run()
+    assert not again.exception and not again.warning
+    frame = next(iter(again.session_state["uploads"].values())).frame
+    from geo.places import label_column
+
+    assert sorted(frame[label_column(frame)]) == ["Bypass", "Depot <north>"]
+    assert app_database.store().near(80.45, 44.25, km=10) == [at.session_state["ws_id"]]
