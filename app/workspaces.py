@@ -12,7 +12,6 @@ cannot be used is said, and the map keeps working.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -41,7 +40,7 @@ from layers.workspace_items import (
     upload_item,
     view_item,
 )
-from layers.workspace_store import DATABASE_FILE, DATABASE_URL, DEFAULT_DATABASE, Item, SqlStore, StoreError, open_store
+from layers.workspace_store import Item, SqlStore, StoreError, configured_place, open_store
 
 __all__ = ["autosave", "open_linked_workspace", "workspace_section"]
 
@@ -51,8 +50,8 @@ _OPEN, _SAVED, _PROBLEM, _UNSAVED = "ws_open", "ws_saved", "ws_problem", "ws_uns
 
 
 @st.cache_resource(show_spinner=False)
-def _store(path: str, url: str) -> SqlStore:
-    return open_store(Path(path), url=url)
+def _store(path: Path, url: str) -> SqlStore:
+    return open_store(path, url=url)
 
 
 def store() -> SqlStore:
@@ -60,8 +59,7 @@ def store() -> SqlStore:
 
     A database that could not be opened is not cached, so it is tried again at the next use.
     """
-    url = os.environ.get(DATABASE_URL, "").strip()
-    return _store(os.environ.get(DATABASE_FILE) or str(DEFAULT_DATABASE), url)
+    return _store(*configured_place())
 
 
 # --- the session's workspace as items ---------------------------------------------------------------------------
@@ -215,15 +213,14 @@ def autosave(status: Any = None) -> None:
 
 
 def _create() -> None:
-    name = str(session.get("ws_name") or "").strip() or "Untitled workspace"
     try:
-        share = store().create(name)
+        share = store().create(str(session.get("ws_name") or ""))
     except StoreError as err:
         session[_PROBLEM] = str(err)
         return
     session["ws_id"], session["ws_key"] = share.workspace_id, share.edit_token
     session["ws_view_key"] = share.view_token
-    session[_OPEN] = {"id": share.workspace_id, "name": name, "edit": True, "revision": 0}
+    session[_OPEN] = {"id": share.workspace_id, "name": share.name, "edit": True, "revision": 0}
     session[_SAVED] = {}
     _save(force=True)
 

@@ -45,6 +45,7 @@ if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
 from app_bench import ROOT, _port_open, _wait_until, launched  # noqa: E402
+from load_bench import percentile, status_kib  # noqa: E402
 from session_client import Run, Session, SessionError  # noqa: E402
 
 P95_TARGET_MS = 250.0
@@ -58,17 +59,23 @@ class Tier:
     """What one tier's sessions saw."""
 
     sessions: int
-    round_trips_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    actions: dict[str, int] = field(default_factory=dict)
     by_action_s: dict[str, list[float]] = field(default_factory=dict)  # round trips per kind of action
     steady_from: float = 0.0  # epoch second every session was open
     steady_to: float = 0.0
 
+    @property
+    def actions(self) -> dict[str, int]:
+        """How many of each kind of action (``open`` included)."""
+        return {what: len(times) for what, times in self.by_action_s.items()}
+
+    @property
+    def round_trips_s(self) -> list[float]:
+        """Every action's round trip."""
+        return [seconds for times in self.by_action_s.values() for seconds in times]
+
 
 def _check(run: Run, tier: Tier, what: str) -> None:
-    tier.round_trips_s.append(run.seconds)
-    tier.actions[what] = tier.actions.get(what, 0) + 1
     tier.by_action_s.setdefault(what, []).append(run.seconds)
     if run.status not in (0, 3):  # a whole run, or the map's fragment
         tier.errors.append(f"{what}: the run ended with status {run.status}")
@@ -107,7 +114,8 @@ async def _corridor(session: Session, tier: Tier, rng: random.Random) -> None:
     _check(await session.set("corridor", string_value=rng.choice(options)), tier, "corridor query")
     if "corridor_km" in session.keys("corridor"):
         _check(await session.set("corridor_km", double_value=float(rng.choice((10, 25, 50, 100)))), tier, "corridor km")
-    if not any("Corridor length" in text for text in session.last.texts if session.last):
+    texts = session.last.texts if session.last else []
+    if not any("Corridor length" in text for text in texts):
         tier.errors.append("corridor query: no corridor length shown")
 
 
@@ -148,23 +156,6 @@ async def _tier(url: str, count: int, seconds: float, think: tuple[float, float]
     return tier
 
 
-def _rss_kib(pid: int, key: str = "VmRSS") -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{key}:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 @dataclass
 class Row:
     """One tier's figures."""
@@ -185,7 +176,7 @@ def measure(count: int, seconds: float, think: tuple[float, float], workdir: Pat
 
         def sample() -> None:
             while not stop.is_set():
-                peak[0] = max(peak[0], _rss_kib(server.process.pid))
+                peak[0] = max(peak[0], status_kib(server.process.pid, "VmRSS"))
                 stop.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -195,7 +186,7 @@ def measure(count: int, seconds: float, think: tuple[float, float], workdir: Pat
         finally:
             stop.set()
             sampler.join()
-            hwm = _rss_kib(server.process.pid, "VmHWM")
+            hwm = status_kib(server.process.pid, "VmHWM")
         steady = [run for run in server.runs() if tier.steady_from <= run.started <= tier.steady_to]
         output = server.output.read_text(errors="replace") if server.output.exists() else ""
         tier.errors.extend(f"server: {line}" for line in output.splitlines() if line.startswith("Traceback"))
@@ -220,21 +211,21 @@ def report(rows: list[Row], seconds: float, think: tuple[float, float]) -> None:
         cells = (
             f"{tier.sessions}", f"{sum(tier.actions.values()) - tier.actions.get('open', 0)}", f"{len(tier.errors)}",
             f"{statistics.median(row.server_ms) if row.server_ms else float('nan'):.0f}",
-            f"{_percentile(row.server_ms, 0.95):.0f}", f"{max(row.server_ms, default=float('nan')):.0f}",
-            f"{_percentile(row.server_cpu_ms, 0.95):.0f}", f"{_percentile(tier.round_trips_s, 0.95) * 1000:.0f}",
+            f"{percentile(row.server_ms, 95):.0f}", f"{max(row.server_ms, default=float('nan')):.0f}",
+            f"{percentile(row.server_cpu_ms, 95):.0f}", f"{percentile(tier.round_trips_s, 95) * 1000:.0f}",
             f"{row.peak_gib:.2f}", f"{row.hwm_gib:.2f}",
         )  # fmt: skip
         print(" | ".join(cells))
     for row in rows:
         parts = [
             f"{what} {len(times)}× p50 {statistics.median(times) * 1000:.0f} / "
-            f"p95 {_percentile(times, 0.95) * 1000:.0f} ms"
+            f"p95 {percentile(times, 95) * 1000:.0f} ms"
             for what, times in sorted(row.tier.by_action_s.items())
         ]
         print(f"  {row.tier.sessions} sessions, round trip by action: " + "; ".join(parts))
     target = next((row for row in rows if row.tier.sessions == TARGET_SESSIONS), None)
     if target is not None:
-        p95 = _percentile(target.server_ms, 0.95)
+        p95 = percentile(target.server_ms, 95)
         checks = (
             f"errors {len(target.tier.errors)} (target 0) {'met' if not target.tier.errors else 'NOT met'}",
             f"server p95 {p95:.0f} ms (target ≤ {P95_TARGET_MS:.0f}) {'met' if p95 <= P95_TARGET_MS else 'NOT met'}",

@@ -12,7 +12,7 @@ import shapely
 from pyproj import Transformer
 
 from geo.borders import BorderCrossing, border_crossings
-from geo.crs import BUFFER_EXTENT, REGION_CRS, WGS84, aeqd_transformer, require_wgs84
+from geo.crs import BUFFER_EXTENT, REGION_CRS, WGS84, aeqd_transformer, degrees_spanning_km, require_wgs84
 from geo.errors import CRSError
 from geo.kinds import spot
 from geo.measure import length_by_country_km
@@ -22,6 +22,9 @@ __all__ = ["CorridorReport", "corridor_buffer", "corridor_report", "distance_to_
 
 #: Lines are simplified within this share of the buffer's width before buffering.
 BUFFER_SIMPLIFY_SHARE = 0.002
+#: Facilities are measured against lines cut into pieces of at most this many degrees, where a straight
+#: piece in degrees and in any local projection are a few metres apart (see ``possibly_within``).
+PIECE_DEG = 0.05
 
 
 def corridor_buffer(lines: gpd.GeoDataFrame, distance_km: float) -> gpd.GeoDataFrame:
@@ -107,28 +110,26 @@ def distance_to_nearest_km(
 def _degrees_for(km: float, points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> float:
     """Degrees that surely span ``km`` at the latitudes of these points and lines (with a margin).
 
-    A degree spans at least 110.5 km of latitude and 111.3·cos(φ) km of longitude, φ the highest
-    latitude; 1 % and 0.02° more cover the difference between a line's straight pieces in degrees
-    and in a local projection (pieces of at most 0.05°; longer ones are cut first by callers).
+    See :func:`geo.crs.degrees_spanning_km`; 1 % and 0.02° more cover the difference between a
+    line's straight pieces in degrees and in a local projection (pieces of at most ``PIECE_DEG``,
+    as ``corridor_report`` cuts them).
     """
     highest = max(abs(v) for v in (*points.total_bounds[1::2], *lines.total_bounds[1::2]))
-    km_per_degree = min(110.5, 111.3 * np.cos(np.radians(min(89.0, highest))))
-    return km / km_per_degree * 1.01 + 0.02
+    return degrees_spanning_km(km, highest) * 1.01 + 0.02
 
 
 def possibly_within(points: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, km: float) -> np.ndarray:
     """Which points may lie within ``km`` (geodesic) of a line: a superset, found in degrees with a spatial index.
 
-    A degree spans at least 110.5 km of latitude and 111.3·cos(φ) km of longitude, so with φ the
-    highest latitude of the points and lines, two places farther apart than ``km`` / (111.3·cos φ)
-    degrees are farther apart than ``km`` (see ``_degrees_for``). Lines are cut into pieces of at
-    most 0.05° first, where a straight piece in degrees and in any local projection are a few
-    metres apart.
+    Places farther apart in degrees than :func:`geo.crs.degrees_spanning_km` (at the highest
+    latitude of the points and lines, with a margin: ``_degrees_for``) are farther apart than
+    ``km``. The lines' pieces must be at most ``PIECE_DEG`` long (``shapely.segmentize``), as those
+    measured against.
     """
     mask = np.zeros(len(points), dtype=bool)
     if len(points) == 0 or len(lines) == 0:
         return mask
-    tree = shapely.STRtree(shapely.segmentize(lines.geometry.to_numpy(), 0.05))
+    tree = shapely.STRtree(lines.geometry.to_numpy())
     hits = tree.query(points.geometry.to_numpy(), predicate="dwithin", distance=_degrees_for(km, points, lines))
     mask[hits[0]] = True
     return mask
@@ -189,8 +190,8 @@ def corridor_report(
         geometry=[zones.geometry.union_all()],
         crs=WGS84,
     )
-    maybe = possibly_within(facilities, lines, distance_km)  # measure only what may be inside: the rest is far
-    pieces = lines.set_geometry(shapely.segmentize(lines.geometry.to_numpy(), 0.05))
+    pieces = lines.set_geometry(shapely.segmentize(lines.geometry.to_numpy(), PIECE_DEG))
+    maybe = possibly_within(facilities, pieces, distance_km)  # measure only what may be inside: the rest is far
     near = distance_to_nearest_km(facilities[maybe], pieces, within_km=distance_km).reindex(facilities.index)
     inside = facilities.drop(columns=facilities.geometry.name).join(near)
     inside = inside[inside["distance_km"] <= distance_km].sort_values("distance_km")

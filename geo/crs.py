@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ __all__ = [
     "WEB_MERCATOR",
     "WGS84",
     "aeqd_transformer",
+    "degrees_spanning_km",
     "from_mercator",
     "require_wgs84",
     "to_mercator",
@@ -46,6 +48,15 @@ WEB_MERCATOR = CRS.from_epsg(3857)
 
 #: The WGS84 ellipsoid for geodesic lengths, areas and distances.
 GEOD = Geod(ellps="WGS84")
+
+
+def degrees_spanning_km(km: float, highest_lat: float) -> float:
+    """Degrees that surely span ``km`` up to a latitude: two places farther apart in degrees are farther in km.
+
+    A degree spans at least 110.5 km of latitude and 111.3·cos(φ) km of longitude, least at the
+    highest latitude φ; for coarse searches in lon/lat before a geodesic measure.
+    """
+    return km / min(110.5, 111.3 * math.cos(math.radians(min(89.0, abs(highest_lat)))))
 
 
 def aeqd_transformer(lon: float, lat: float) -> Transformer:

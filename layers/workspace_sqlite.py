@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from shapely.geometry import box
 
-from geo.crs import aeqd_transformer
+from geo.crs import aeqd_transformer, degrees_spanning_km
 from layers.workspace_store import DEFAULT_LIMITS, Limits, SqlStore, StoreError
 
 __all__ = ["MIGRATIONS", "SqliteStore"]
@@ -55,7 +56,6 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN footprint BLOB;
     """,
 )
-_KM_PER_DEGREE_LAT = 110.5  # a degree of latitude is 110.57–111.69 km: the coarse search box errs wide
 
 
 class SqliteStore(SqlStore):
@@ -127,22 +127,22 @@ class SqliteStore(SqlStore):
             return int(db.execute("PRAGMA user_version").fetchone()[0])
 
     def _distances_m(self, lon: float, lat: float, km: float) -> dict[str, float]:
-        dlat = km / _KM_PER_DEGREE_LAT
-        dlon = min(180.0, dlat / max(math.cos(math.radians(min(89.0, abs(lat) + dlat))), 0.01))
+        reach = min(180.0, degrees_spanning_km(km, abs(lat) + km / 110.5))  # a coarse box that errs wide
         with self._connection() as db:
             rows = db.execute(
-                "SELECT workspace_id, footprint FROM items WHERE footprint IS NOT NULL "
+                "SELECT workspace_id, footprint, west, south, east, north FROM items WHERE west IS NOT NULL "
                 "AND west <= ? AND east >= ? AND south <= ? AND north >= ?",
-                (lon + dlon, lon - dlon, lat + dlat, lat - dlat),
+                (lon + reach, lon - reach, lat + reach, lat - reach),
             ).fetchall()
         if not rows:
             return {}
         to_metres = aeqd_transformer(lon, lat)
-        shapes = shapely.from_wkb([bytes(footprint) for _, footprint in rows])
+        # An item saved before footprints were kept (schema 2) is measured by its bounds' box.
+        shapes = [shapely.from_wkb(bytes(shape)) if shape is not None else box(*bounds) for _, shape, *bounds in rows]
         local = shapely.transform(shapes, lambda xy: np.column_stack(to_metres.transform(xy[:, 0], xy[:, 1])))
         metres = shapely.distance(local, shapely.Point(0, 0))  # from the place: geodesic in this projection
         nearest: dict[str, float] = {}
-        for (workspace_id, _), distance in zip(rows, metres, strict=True):
+        for (workspace_id, *_), distance in zip(rows, metres, strict=True):
             if distance <= km * 1000:
                 nearest[workspace_id] = min(float(distance), nearest.get(workspace_id, math.inf))
         return nearest

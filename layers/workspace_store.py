@@ -53,6 +53,7 @@ __all__ = [
     "SqlStore",
     "StoreError",
     "Workspace",
+    "configured_place",
     "configured_store",
     "open_store",
 ]
@@ -113,11 +114,12 @@ class Item:
 
 @dataclass(frozen=True)
 class Share:
-    """A new workspace's id and its two links' tokens: one to edit, one to view (read-only)."""
+    """A new workspace's id, its name as kept, and its two links' tokens: one to edit, one to view (read-only)."""
 
     workspace_id: str
     edit_token: str
     view_token: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,14 +205,15 @@ class SqlStore(ABC):
 
     def create(self, name: str) -> Share:
         """A new, empty workspace; the tokens are shown once and stored only as digests."""
-        share = Share(secrets.token_urlsafe(12), secrets.token_urlsafe(32), secrets.token_urlsafe(32))
+        token = secrets.token_urlsafe
+        share = Share(token(12), token(32), token(32), _name(name))
         now = time.time()
         with self._transaction() as db:
             self._run(
                 db,
                 "INSERT INTO workspaces (id, name, edit_digest, view_digest, created, updated) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (share.workspace_id, _name(name), _digest(share.edit_token), _digest(share.view_token), now, now),
+                (share.workspace_id, share.name, _digest(share.edit_token), _digest(share.view_token), now, now),
             )
         return share
 
@@ -361,10 +364,16 @@ def open_store(path: Path, *, limits: Limits = DEFAULT_LIMITS, url: str | None =
     return SqliteStore(path, limits=limits)
 
 
-def configured_store(*, limits: Limits = DEFAULT_LIMITS) -> SqlStore:
-    """The database this process is configured for (the app's and the command line's).
+def configured_place() -> tuple[Path, str]:
+    """Where this process keeps workspaces: the embedded file and the PostGIS URL ("" for none).
 
-    ``CORRIDOR_ATLAS_DATABASE_URL`` (PostGIS) if set, else the embedded file at
-    ``CORRIDOR_ATLAS_WORKSPACES`` (default ``var/workspaces.db``).
+    ``CORRIDOR_ATLAS_WORKSPACES`` (default ``var/workspaces.db``) and ``CORRIDOR_ATLAS_DATABASE_URL``;
+    with a URL, the file is not used.
     """
-    return open_store(Path(os.environ.get(DATABASE_FILE) or DEFAULT_DATABASE), limits=limits)
+    return Path(os.environ.get(DATABASE_FILE) or DEFAULT_DATABASE), os.environ.get(DATABASE_URL, "").strip()
+
+
+def configured_store(*, limits: Limits = DEFAULT_LIMITS) -> SqlStore:
+    """The database this process is configured for (see :func:`configured_place`)."""
+    path, url = configured_place()
+    return open_store(path, limits=limits, url=url)

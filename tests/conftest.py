@@ -19,6 +19,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, Point, box
 
+from tests.pg_server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SOURCE = [{"title": "Test source", "url": "https://example.org/source", "publisher": "Tests"}]
@@ -123,16 +125,10 @@ def page(browser):
     context.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def running_app(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """A real app server on a free local port (with ``env`` added to this process's environment); its URL."""
-    port = _free_port()
+    port = free_port()
     log_path = log_dir / f"streamlit-{port}.log"
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-__all__ = ["PostgresMissing", "postgres_bindir", "schema_url", "throwaway_postgis"]
+__all__ = ["PostgresMissing", "free_port", "postgres_bindir", "schema_url", "throwaway_postgis"]
 
 
 class PostgresMissing(RuntimeError):
@@ -36,7 +36,8 @@ def postgres_bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -56,7 +57,7 @@ def throwaway_postgis(*, durable: bool = False) -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, user="postgres")
         run_as = ["runuser", "-u", "postgres", "--"]
-    data, port = root / "data", _free_port()
+    data, port = root / "data", free_port()
 
     def run(*args: str) -> None:
         subprocess.run([*run_as, *args], check=True, capture_output=True, timeout=120)

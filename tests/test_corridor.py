@@ -126,14 +126,14 @@ def test_possibly_within__never_drops_a_point_that_is_within_the_distance():
     import numpy as np
     from shapely.geometry import LineString, Point
 
-    from geo.corridor import distance_to_nearest_km, possibly_within
+    from geo.corridor import PIECE_DEG, distance_to_nearest_km, possibly_within
     from geo.crs import WGS84
 
     rng = np.random.default_rng(3)
     lines = gpd.GeoDataFrame(
         {"name": ["a", "b"]},
         geometry=shapely.segmentize(
-            [LineString([(60, 40), (75, 45), (90, 43)]), LineString([(100, 30), (110, 58)])], 0.05
+            [LineString([(60, 40), (75, 45), (90, 43)]), LineString([(100, 30), (110, 58)])], PIECE_DEG
         ),
         crs=WGS84,
         index=["a", "b"],

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, _free_port, database_for, running_app
+from tests.conftest import ROOT, database_for, running_app
+from tests.pg_server import free_port
 from tests.workspace_pages import SIDEBAR, save_with_an_upload
 
 pytestmark = pytest.mark.browser
@@ -61,7 +62,7 @@ def balanced(request, tmp_path) -> Iterator[tuple[str, list[str]]]:
     database = database_for(request, "postgis", tmp_path)
     env = {**database.env, "STREAMLIT_SERVER_COOKIE_SECRET": "replicas-test-secret-shared-by-both"}
     with running_app(tmp_path, env) as first, running_app(tmp_path, env) as second:
-        port = _free_port()
+        port = free_port()
         config = _nginx_config(tmp_path, port, [first, second])
         with (tmp_path / "nginx.out").open("w") as out:
             proc = subprocess.Popen([nginx, "-c", str(config), "-g", "daemon off;"], stdout=out, stderr=out)

@@ -213,6 +213,19 @@ def test_store__an_old_database_is_migrated_to_the_current_schema(tmp_path):
         assert check.execute("SELECT item_id, west, footprint FROM items").fetchall() == [("a", None, None)]
 
 
+def test_store__a_workspace_saved_before_footprints_is_found_near_by_its_bounds(tmp_path):
+    path = tmp_path / "v2.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:2]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 2")
+    db.execute("INSERT INTO workspaces VALUES ('w2', 'Before', 'e', 'v', 0, 0, 1)")
+    lon, lat = KHORGOS[0] + 0.2, KHORGOS[1]  # ~16 km east
+    db.execute("INSERT INTO items VALUES ('w2', 'upload', 'a', X'00', 1, 1, 0, ?, ?, ?, ?)", (lon, lat, lon, lat))
+    db.close()
+    assert SqliteStore(path).near(*KHORGOS, km=25) == ["w2"]
+
+
 @pytest.mark.parametrize("make", ["garbage", "newer"])
 def test_store__a_database_that_cannot_be_used_is_a_clear_error(tmp_path, make):
     path = tmp_path / "atlas.db"
@@ -236,9 +249,9 @@ def test_store__a_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
 
 def test_store__a_postgis_server_that_is_down_is_a_clear_error_without_the_password():
     from layers.workspace_postgis import PostgisStore
-    from tests.pg_server import _free_port
+    from tests.pg_server import free_port
 
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     with pytest.raises(StoreError, match=rf"PostgreSQL at 127.0.0.1:{port}/atlas\) cannot be reached") as caught:
         PostgisStore(f"postgresql://atlas:s3cret-pass@127.0.0.1:{port}/atlas", connect_timeout_s=2)
     assert "s3cret-pass" not in str(caught.value)

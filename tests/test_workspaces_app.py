@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from layers.drawings import Drawing
 from tests.conftest import Database, as_upload
-from tests.pg_server import _free_port
+from tests.pg_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")
@@ -155,7 +155,7 @@ def test_workspace__a_postgis_server_that_goes_down_loses_nothing_and_saves_when
     for name, value in postgis_database.env.items():
         monkeypatch.setenv(name, value)
     at, workspace_id, edit_key, _ = _saved_workspace()
-    monkeypatch.setenv("CORRIDOR_ATLAS_DATABASE_URL", f"postgresql://atlas@127.0.0.1:{_free_port()}/atlas")  # down
+    monkeypatch.setenv("CORRIDOR_ATLAS_DATABASE_URL", f"postgresql://atlas@127.0.0.1:{free_port()}/atlas")  # down
     at.session_state["f_year"] = 2012
     at.run()
     assert not at.exception
