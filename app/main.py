@@ -13,7 +13,7 @@ from app.analyses import corridor_panel, route_panel
 from app.data import basemap_page_data, load_current_catalog, source
 from app.drawings import take_drawings
 from app.failsafe import part
-from app.mapview import MapAsk, MapPage, map_page, map_state, show_map
+from app.mapview import MapAsk, MapPage, map_page, map_state, show_map, view_detail
 from app.panels import filters_of, metrics_section, status_line, visible_table
 from app.present import present, presenting
 from app.reports import charts_panel
@@ -181,7 +181,8 @@ def map_area(area: MapArea, toggles: DeltaGenerator) -> None:
     status_line(area.layers, visible, UrlState.current())
     if area.page is not None:
         with part("map"):
-            result = show_map(area.page, visible, map_ask())
+            detail = view_detail(area.page, area.layers, visible, filters_of(UrlState.current()))
+            result = show_map(area.page, visible, map_ask(), detail)
             read_map_events(result)
             take_drawings()
     changed = visible != session.get(_DRAWN)

@@ -16,10 +16,11 @@ import streamlit.components.v1 as components
 
 from app.data import DATA_CREDIT, Source, basemap_page_data, basemap_urls, catalog, data_bounds
 from app.results import corridor_analysis, route_analysis
-from app.state import AppState, session
+from app.state import AppState, map_sent, sent_bounds, session
 from app.statics import published_link, serving
 from geo.errors import CorridorAtlasError
 from geo.filters import Filters, year_range
+from layers.detail import detail_answer, detail_call, detail_request
 from layers.layer import LayerSet
 from layers.render import BuiltMap, MapView, Overlay, build_map, element_numbers, overlay_payload, stable_names
 
@@ -199,11 +200,41 @@ def component_page(built: BuiltMap) -> MapPage:
     )
 
 
-def show_map(page: MapPage, visible: Collection[str], ask: MapAsk) -> dict[str, Any] | None:
+def view_detail(page: MapPage, layers: LayerSet, visible: Collection[str], filters: Filters) -> str:
+    """The page script's call drawing the full detail of the shown large line layers for the map's last view.
+
+    Empty when no shown layer has levels of detail or the map has not yet said where it is. The
+    answer is kept for the session and made again only when the request or the layers change.
+    """
+    detailed = [layer for layer in layers if layer.detail is not None and layer.id in visible]
+    detailed = [layer for layer in detailed if layer.id in page.groups]
+    sent = map_sent(page.key)
+    bounds, zoom = sent_bounds(sent), (sent or {}).get("zoom")
+    if not detailed or bounds is None or not isinstance(zoom, int | float):
+        return ""
+    request = detail_request(bounds, float(zoom), session.get(_DETAIL_REQUEST))
+    session[_DETAIL_REQUEST] = request
+    shown = [(layer, layer.through(filters)) for layer in detailed]
+    wanted = (request, page.key, tuple(part.key for _, part in shown))
+    kept = session.get(_DETAIL_SENT)
+    if kept is not None and kept[0] == wanted:
+        return kept[1]
+    answers = [detail_answer(layer, part, page.groups[layer.id], request) for layer, part in shown]
+    call = detail_call([answer for answer in answers if answer is not None])
+    session[_DETAIL_SENT] = (wanted, call)
+    return call
+
+
+#: Session keys: the detail last asked for (kept while it covers the view) and the call made for it.
+_DETAIL_REQUEST, _DETAIL_SENT = "_detail_request", "_detail_sent"
+
+
+def show_map(page: MapPage, visible: Collection[str], ask: MapAsk, detail: str = "") -> dict[str, Any] | None:
     """Show a prepared map page with the ``visible`` layers on; return what the map sent back.
 
     A layer toggle changes only the small visibility call (the page script's ``showOnly``), so the
     map is not rebuilt: it keeps its view, and the server sends the page it already made.
+    ``detail`` (see :func:`view_detail`) draws large layers in full detail for the view.
     """
     shown = [name for lid, name in page.groups.items() if lid in visible]
     hidden = [name for lid, name in page.groups.items() if lid not in visible]
@@ -223,7 +254,7 @@ def show_map(page: MapPage, visible: Collection[str], ask: MapAsk) -> dict[str, 
         center=None,
         feature_group=None,
         return_on_hover=False,
-        layer_control=f"{control} CorridorAtlas.apply(window.map, {asked});",
+        layer_control=f"{control} CorridorAtlas.apply(window.map, {asked}); {detail}",
         pixelated=False,
         css_links=list(page.css_links),
         js_links=list(page.js_links),

@@ -267,17 +267,30 @@ def page_widget_keys() -> tuple[str, ...]:
     return (*(param.key for param in PARAMS), *toggle_keys())
 
 
+def sent_bounds(result: dict | None) -> tuple[float, float, float, float] | None:
+    """The view's extent (west, south, east, north) in what the map sent, kept inside the map's world."""
+    bounds = (result or {}).get("bounds") or {}
+    south_west, north_east = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+    if south_west.get("lat") is None or north_east.get("lat") is None:
+        return None
+    west, east = max(-180.0, float(south_west["lng"])), min(180.0, float(north_east["lng"]))
+    south, north = max(-85.0, float(south_west["lat"])), min(85.0, float(north_east["lat"]))
+    return (west, south, east, north) if west < east and south < north else None
+
+
+def map_sent(key: str) -> dict | None:
+    """What the map with component key ``key`` last sent (its view, drawings, state), before this run draws it."""
+    value = st.session_state.get(key)
+    return value if isinstance(value, dict) else None
+
+
 def read_map_events(result: dict | None) -> None:
     """Take the view and the clicked feature from what the map returned."""
     if not result:
         return
-    bounds = result.get("bounds") or {}
-    south_west, north_east = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
-    if south_west.get("lat") is not None and north_east.get("lat") is not None:
-        west, east = max(-180.0, float(south_west["lng"])), min(180.0, float(north_east["lng"]))
-        south, north = max(-85.0, float(south_west["lat"])), min(85.0, float(north_east["lat"]))
-        if west < east and south < north:
-            st.session_state["bounds"] = (west, south, east, north)
+    bounds = sent_bounds(result)
+    if bounds is not None:
+        st.session_state["bounds"] = bounds
     center, zoom = result.get("center"), result.get("zoom")
     if center and zoom:
         st.session_state["view"] = MapView(lat=float(center["lat"]), lon=float(center["lng"]), zoom=float(zoom))

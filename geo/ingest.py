@@ -48,6 +48,7 @@ class Ingested:
     notices: list[Problem] = field(default_factory=list)
     digest: str = ""  # SHA-256 of the file: the same file is the same layer
     column_types: dict[str, ColumnType] = field(default_factory=dict)  # decided once, at ingest
+    display_tolerance_deg: float = 0.0  # how far the display copy may stray from ``frame`` (0: it is the frame)
 
     @property
     def geometry_kind(self) -> str:
@@ -262,13 +263,15 @@ def _jumps_antimeridian(geom: BaseGeometry) -> bool:
     return False
 
 
-def _display_copy(name: str, gdf: gpd.GeoDataFrame, limits: IngestLimits, notices: list[Problem]) -> gpd.GeoDataFrame:
+def _display_copy(
+    name: str, gdf: gpd.GeoDataFrame, limits: IngestLimits, notices: list[Problem]
+) -> tuple[gpd.GeoDataFrame, float]:
     display, tolerance = display_copy(gdf, max_vertices=limits.display_vertices)
     if tolerance:
         kept = vertex_count(display)
         message = f"{kept:,} vertices after simplifying for display; measurements use full precision"
         notices.append(Problem(name, "-", "geometry", message))
-    return display
+    return display, tolerance
 
 
 def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) -> Ingested:
@@ -334,5 +337,5 @@ def ingest(name: str, content: bytes, *, limits: IngestLimits = IngestLimits()) 
     gdf = _repair_invalid(name, gdf, notices)
     gdf = _antimeridian(name, gdf, notices)
     gdf.index = pd.Index(gdf["id"], name="feature_id")
-    display = _display_copy(name, gdf, limits, notices)
-    return Ingested(name, gdf, display, notices, hashlib.sha256(content).hexdigest(), typed.types)
+    display, tolerance = _display_copy(name, gdf, limits, notices)
+    return Ingested(name, gdf, display, notices, hashlib.sha256(content).hexdigest(), typed.types, tolerance)

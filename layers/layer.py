@@ -14,6 +14,7 @@ from functools import cached_property
 
 import geopandas as gpd
 
+from geo.detail import DetailPyramid
 from geo.errors import Problem
 from geo.filters import Filters
 from layers.catalog import LayerSpec
@@ -45,6 +46,7 @@ class Layer:
     key: str
     notices: tuple[Problem, ...] = ()
     shared: bool = True
+    detail: DetailPyramid | None = field(default=None, repr=False)  # full detail by zoom, when display is simplified
     _filtered: dict[Filters, Layer] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -91,12 +93,13 @@ class Layer:
             key=f"{self.key}|{filters.statuses}|{filters.year}",
             notices=self.notices,
             shared=self.shared,
+            detail=self.detail,
         )
 
     def declared(self, **changes: object) -> Layer:
         """The same features under a changed declaration (a title, roles …): a new layer sharing the frames."""
         spec = replace(self.spec, **changes)
-        return Layer(spec, self.frame, self.display, self.key, self.notices, self.shared)
+        return Layer(spec, self.frame, self.display, self.key, self.notices, self.shared, self.detail)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import numpy as np
 import orjson
 import shapely
 
-__all__ = ["PageContent", "PageJSON", "encode_geometry", "layer_data", "page_json"]
+__all__ = ["PageContent", "PageJSON", "encode_geometry", "layer_data", "made_safe", "page_json"]
 
 _STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
 _ESCAPES = str.maketrans(
@@ -52,7 +52,7 @@ def page_json(value: Any) -> PageJSON:
     value
         Any JSON-serialisable value (NaN and infinities are refused).
     """
-    return _made_safe(json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
+    return made_safe(json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")))
 
 
 _GLOBAL_ESCAPES = str.maketrans(
@@ -61,7 +61,7 @@ _GLOBAL_ESCAPES = str.maketrans(
 _TEMPLATE_OPENERS = ("{{", "{%", "{#")
 
 
-def _made_safe(text: str) -> PageJSON:
+def made_safe(text: str) -> PageJSON:
     """Escape JSON text for the page in one pass when it can be done globally.
 
     ``< > &`` and the line separators never occur in JSON structure, so they are escaped across the
@@ -174,4 +174,4 @@ def layer_data(gdf: gpd.GeoDataFrame, content: PageContent, *, precision_deg: fl
     value = {"geometry": encode_geometry(gdf.geometry.to_numpy(), precision_deg=precision_deg)}
     value.update(content.as_json_object())
     text = orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
-    return _made_safe(text)
+    return made_safe(text)

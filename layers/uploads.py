@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from geo.detail import detail_pyramid
 from geo.ingest import Ingested
 from layers.catalog import LayerSpec
 from layers.layer import Layer
@@ -74,4 +75,5 @@ def upload_layer(
         key=upload_id,
         notices=tuple(ingested.notices),
         shared=False,
+        detail=detail_pyramid(ingested.frame, ingested.display_tolerance_deg),
     )

@@ -294,6 +294,8 @@
     if (options.pane && options.pane !== "overlayPane") {
       made.beforeAdd = function (map) { ensurePane(map, options.pane); };
     }
+    made.caData = data;  // what a layer's detail (see ``detail``) is drawn with
+    made.caOptions = options;
     if (selectable) {
       made.eachLayer(function (item) {
         var i = item.feature.properties.i;
@@ -373,11 +375,17 @@
     };
     control.addTo(map);
     function refresh() {
+      pending = false;
       entries.forEach(function (entry) {
         entry.row.style.display = map.hasLayer(entry.layer) && drawnCount(entry.layer) > 0 ? "" : "none";
       });
     }
-    map.on("overlayadd overlayremove layeradd layerremove ca:drawn", refresh);
+    /* Once after a batch: adding a layer of n features fires n events, each of which would count them all. */
+    var pending = false;
+    function later() {
+      if (!pending) { pending = true; Promise.resolve().then(refresh); }
+    }
+    map.on("overlayadd overlayremove layeradd layerremove ca:drawn", later);
     refresh();
     return control;
   }
@@ -423,6 +431,95 @@
     hidden.forEach(function (name) { var g = window[name]; if (g && map.hasLayer(g)) { map.removeLayer(g); } });
   }
 
+  /* --- full detail by zoom (geo/detail.py): the lines of the view at the zoom's level of detail --- */
+
+  /* The Leaflet layer of one detail answer: its lines, each drawn, labelled and described as its feature. */
+  function detailLayer(base, answer) {
+    var data = base.caData, options = base.caOptions, style = options.style;
+    var styled = options.selectable && window.CorridorAtlas.featureStyle ? window.CorridorAtlas.featureStyle :
+      function (s) { return s; };
+    var features = geometries(answer.geometry).map(function (geometry, k) {
+      var i = answer.features[k];
+      return {type: "Feature", geometry: geometry, properties: {id: data.ids[i], i: i}};
+    });
+    return L.geoJSON(features, {
+      style: function (feature) { return styled(style, data, feature.properties.i, false); },
+      onEachFeature: function (feature, item) {
+        var i = feature.properties.i;
+        if (data.tooltip.length) { item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true}); }
+        if (hasPopup(data)) { item.bindPopup(function () { return popupHtml(data, i); }, {maxWidth: 380}); }
+      },
+      renderer: L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}),
+      pane: options.pane || "overlayPane",
+      attribution: options.attribution
+    });
+  }
+
+  /* Whether an answer draws the map's view: the view inside what it covers, at a zoom its level draws. */
+  function covers(map, answer) {
+    if (!answer || Math.ceil(map.getZoom() - 1e-9) > answer.zoom) { return false; }
+    var b = answer.bounds, view = map.getBounds();
+    return view.getWest() >= b[0] && view.getSouth() >= b[1] && view.getEast() <= b[2] && view.getNorth() <= b[3];
+  }
+
+  /* Show or hide a layer drawn on a canvas of its own by its canvas alone: adding and removing a layer
+     of thousands of features would fire an event for each. Other layers are added or removed. */
+  function setShown(group, layer, shown) {
+    if (!layer) { return; }
+    var renderer = layer.options.renderer;
+    if (renderer instanceof L.Canvas) {
+      if (!group.hasLayer(layer)) { group.addLayer(layer); }
+      if (renderer._container) { renderer._container.style.display = shown ? "" : "none"; }
+    } else if (shown && !group.hasLayer(layer)) {
+      group.addLayer(layer);
+    } else if (!shown && group.hasLayer(layer)) {
+      group.removeLayer(layer);
+    }
+  }
+
+  /* In each detailed layer's group, the detail where it covers the view, else the simplified copy. */
+  function syncDetail(map) {
+    (map.caDetailed || []).forEach(function (group) {
+      var state = group.caDetail, useDetail = Boolean(state.layer) && covers(map, state.answer);
+      setShown(group, state.layer, useDetail);
+      setShown(group, state.base, !useDetail);
+    });
+  }
+
+  /* The server's detail for the view: ``answers`` are ``{group, key, zoom, bounds, geometry, features}``
+     (one per detailed layer shown; a layer left out is drawn from its simplified copy). */
+  function detail(map, answers) {
+    var byGroup = {};
+    answers.forEach(function (answer) { byGroup[answer.group] = answer; });
+    if (!map.caDetailed) {
+      map.caDetailed = [];
+      map.on("moveend zoomend", function () { syncDetail(map); });
+    }
+    map.caDetailed.forEach(function (group) {
+      if (!byGroup[group.caDetailName]) { group.caDetail.answer = null; }
+    });
+    answers.forEach(function (answer) {
+      var group = window[answer.group];
+      if (!group) { return; }
+      if (!group.caDetail) {
+        var base = null;
+        group.eachLayer(function (child) { if (child.caData) { base = child; } });
+        if (!base) { return; }
+        group.caDetail = {base: base, layer: null, answer: null};
+        group.caDetailName = answer.group;
+        group.on("add", function () { syncDetail(map); });  // switched on again: its canvases exist now
+        map.caDetailed.push(group);
+      }
+      var state = group.caDetail;
+      if (state.answer && state.answer.key === answer.key) { return; }
+      if (state.layer && group.hasLayer(state.layer)) { group.removeLayer(state.layer); }
+      state.layer = detailLayer(state.base, answer);
+      state.answer = answer;
+      setShown(group, state.layer, false);  // on the map, hidden: syncDetail shows it where it covers the view
+    });
+    syncDetail(map);
+  }
+
   /* The map's own background colour: what shows outside the basemap's extent. */
   function background(map, colour) {
     map.getContainer().style.background = colour;
@@ -430,6 +527,6 @@
 
   window.CorridorAtlas = {
     esc: esc, present: present, detailsHtml: detailsHtml, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml,
-    tooltipHtml: tooltipHtml, legend: legend, background: background, titleBox: titleBox, showOnly: showOnly
+    tooltipHtml: tooltipHtml, legend: legend, background: background, titleBox: titleBox, showOnly: showOnly, detail: detail
   };
 })();

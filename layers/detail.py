@@ -1,0 +1,95 @@
+"""Full detail for the map's view as page data: what of each large line layer the view needs, at its zoom.
+
+The map reports its view; for each shown layer with levels of detail (:mod:`geo.detail`) the page is
+sent the lines crossing an area around the view, at the level that draws the zoom within a pixel.
+The page script (``CorridorAtlas.detail``) draws them in place of the layer's simplified copy while
+they cover the view. The area reaches half a view beyond each edge, so a small pan needs no new
+answer, and an unchanged answer is the same text (the page does nothing with it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+
+from geo.detail import TOP_ZOOM
+from layers.layer import Layer
+from layers.payload import PageJSON, encode_geometry, made_safe
+
+__all__ = ["DetailRequest", "detail_answer", "detail_call", "detail_request"]
+
+#: The area sent reaches this share of the view's width and height beyond each edge.
+PAD_SHARE = 0.5
+#: The page's coordinate grid is at most this share of a pixel of the level's zoom.
+GRID_SHARE_PX = 0.05
+
+
+@dataclass(frozen=True)
+class DetailRequest:
+    """The detail asked for: a whole zoom and an area (west, south, east, north in degrees) around the view."""
+
+    zoom: int
+    area: tuple[float, float, float, float]
+
+
+def _inside(inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> bool:
+    return inner[0] >= outer[0] and inner[1] >= outer[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def detail_request(
+    view: tuple[float, float, float, float], zoom: float, previous: DetailRequest | None = None
+) -> DetailRequest:
+    """The request for a view (west, south, east, north) at ``zoom``: ``previous`` while it still covers the view."""
+    wanted = min(TOP_ZOOM + 1, max(0, math.ceil(zoom - 1e-9)))
+    if previous is not None and previous.zoom == wanted and _inside(view, previous.area):
+        return previous
+    west, south, east, north = view
+    pad_x, pad_y = (east - west) * PAD_SHARE, (north - south) * PAD_SHARE
+    area = (max(-180.0, west - pad_x), max(-85.0, south - pad_y), min(180.0, east + pad_x), min(85.0, north + pad_y))
+    return DetailRequest(wanted, tuple(round(value, 6) for value in area))  # type: ignore[arg-type]
+
+
+def grid_degrees(zoom: int, highest_lat: float) -> float:
+    """A power of ten of degrees at most :data:`GRID_SHARE_PX` of a pixel at ``zoom`` (latitude pixels are shorter)."""
+    pixel_deg = 360.0 / (256 * 2.0**zoom) * math.cos(math.radians(min(85.0, abs(highest_lat))))
+    return 10.0 ** math.floor(math.log10(pixel_deg * GRID_SHARE_PX))
+
+
+def detail_answer(layer: Layer, shown: Layer, group: str, request: DetailRequest) -> dict[str, Any] | None:
+    """The detail of ``shown`` (``layer`` as the filters show it) for a request, for its map group ``group``.
+
+    ``None`` when the layer has no levels of detail or its simplified copy draws the zoom within a
+    pixel. Each line is given its feature's position in ``shown`` (what the page's data are indexed
+    by); lines of features the filters hide are left out.
+    """
+    if layer.detail is None:
+        return None
+    piece = layer.detail.piece(request.zoom, request.area)
+    if piece is None:
+        return None
+    if shown is layer:
+        positions = piece.features
+    else:
+        positions = shown.frame.index.get_indexer(layer.frame.index.to_numpy()[piece.features])
+    kept = positions >= 0
+    highest = max(abs(request.area[1]), abs(request.area[3]))
+    grid = grid_degrees(min(piece.zoom, TOP_ZOOM + 1), highest)
+    return {
+        "group": group,
+        "key": f"{shown.key}|{piece.zoom}|{request.area}",
+        "zoom": piece.zoom,
+        "bounds": list(request.area),
+        "geometry": encode_geometry(piece.lines[kept], precision_deg=grid),
+        "features": np.asarray(positions[kept], dtype=np.int64),
+    }
+
+
+def detail_call(answers: Sequence[dict[str, Any]]) -> PageJSON:
+    """The page script's call that draws ``answers`` (see :func:`detail_answer`) on ``window.map``."""
+    data = made_safe(orjson.dumps(list(answers), option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8"))
+    return PageJSON(f"CorridorAtlas.detail(window.map, {data});")
