@@ -24,9 +24,9 @@ from layers.payload import PageJSON, encode_geometry, made_safe
 __all__ = ["DetailRequest", "detail_answer", "detail_call", "detail_request"]
 
 #: The area sent reaches this share of the view's width and height beyond each edge.
-PAD_SHARE = 0.5
+PAD_SHARE = 0.25
 #: The page's coordinate grid is at most this share of a pixel of the level's zoom.
-GRID_SHARE_PX = 0.05
+GRID_SHARE_PX = 0.1
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,16 @@ def grid_degrees(zoom: int, highest_lat: float) -> float:
 def detail_answer(layer: Layer, shown: Layer, group: str, request: DetailRequest) -> dict[str, Any] | None:
     """The detail of ``shown`` (``layer`` as the filters show it) for a request, for its map group ``group``.
 
-    ``None`` when the layer has no levels of detail or its simplified copy draws the zoom within a
-    pixel. Each line is given its feature's position in ``shown`` (what the page's data are indexed
+    ``None`` when the layer has no levels of detail. ``from`` is the zoom from which the layer needs
+    detail; below it (the simplified copy draws the zoom within a pixel) nothing else is sent. Each line is given its feature's position in ``shown`` (what the page's data are indexed
     by); lines of features the filters hide are left out.
     """
     if layer.detail is None:
         return None
+    needed_from = layer.detail.base_zoom + 1
     piece = layer.detail.piece(request.zoom, request.area)
     if piece is None:
-        return None
+        return {"group": group, "from": needed_from}
     if shown is layer:
         positions = piece.features
     else:
@@ -81,6 +82,7 @@ def detail_answer(layer: Layer, shown: Layer, group: str, request: DetailRequest
     grid = grid_degrees(min(piece.zoom, TOP_ZOOM + 1), highest)
     return {
         "group": group,
+        "from": needed_from,
         "key": f"{shown.key}|{piece.zoom}|{request.area}",
         "zoom": piece.zoom,
         "bounds": list(request.area),

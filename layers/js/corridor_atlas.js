@@ -463,17 +463,30 @@
   }
 
   /* Show or hide a layer drawn on a canvas of its own by its canvas alone: adding and removing a layer
-     of thousands of features would fire an event for each. Other layers are added or removed. */
+     of thousands of features would fire an event for each. A hidden canvas also stops following the
+     map (its renderer's map events are off), so it costs nothing while the map moves; shown again, it
+     projects and draws its features for the current view. Other layers are added or removed. */
   function setShown(group, layer, shown) {
     if (!layer) { return; }
     var renderer = layer.options.renderer;
-    if (renderer instanceof L.Canvas) {
-      if (!group.hasLayer(layer)) { group.addLayer(layer); }
-      if (renderer._container) { renderer._container.style.display = shown ? "" : "none"; }
-    } else if (shown && !group.hasLayer(layer)) {
-      group.addLayer(layer);
-    } else if (!shown && group.hasLayer(layer)) {
-      group.removeLayer(layer);
+    if (!(renderer instanceof L.Canvas)) {
+      if (shown && !group.hasLayer(layer)) { group.addLayer(layer); }
+      if (!shown && group.hasLayer(layer)) { group.removeLayer(layer); }
+      return;
+    }
+    if (!group.hasLayer(layer)) {
+      if (shown) { group.addLayer(layer); }  // a canvas of its own, following the map
+      return;
+    }
+    var map = renderer._map;
+    if (!map || Boolean(renderer.caHidden) === !shown) { return; }
+    renderer.caHidden = !shown;
+    renderer._container.style.display = shown ? "" : "none";
+    if (shown) {
+      map.on(renderer.getEvents(), renderer);
+      renderer._reset();
+    } else {
+      map.off(renderer.getEvents(), renderer);
     }
   }
 
@@ -486,17 +499,53 @@
     });
   }
 
-  /* The server's detail for the view: ``answers`` are ``{group, key, zoom, bounds, geometry, features}``
-     (one per detailed layer shown; a layer left out is drawn from its simplified copy). */
+  /* Tell the app the view now, as the map component would after its 250 ms wait (the same value, so
+     the component then sends nothing more): only when a shown layer needs detail it does not have. */
+  function reportView(map) {
+    var data = window.__GLOBAL_DATA__;
+    if (!data || !window.parent || window.parent === window) { return; }
+    var value = {all_drawings: data.all_drawings, last_active_drawing: data.last_active_drawing,
+      bounds: map.getBounds(), zoom: map.getZoom(), center: map.getCenter()};
+    var wanted = {};
+    Object.keys(value).forEach(function (key) {
+      if (!data.returned_objects || data.returned_objects.indexOf(key) >= 0) { wanted[key] = value[key]; }
+    });
+    wanted = JSON.parse(JSON.stringify(wanted));
+    if (JSON.stringify(data.previous_data) === JSON.stringify(wanted)) { return; }
+    data.previous_data = wanted;
+    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue", value: wanted,
+      dataType: "json"}, "*");
+  }
+
+  /* After a move: ask at once for detail a shown layer lacks (before drawing anything, so the server
+     works while the page draws), then show in each layer the detail or its simplified copy. */
+  function onMoved(map) {
+    var zoom = Math.ceil(map.getZoom() - 1e-9), missing = (map.caDetailed || []).some(function (group) {
+      var state = group.caDetail;
+      return map.hasLayer(group) && state.from !== null && zoom >= state.from && !covers(map, state.answer);
+    });
+    if (missing) {
+      reportView(map);
+      setTimeout(function () { syncDetail(map); }, 0);  // after the app has the message on its way
+    } else {
+      syncDetail(map);
+    }
+  }
+
+  /* The server's detail for the view: ``answers`` are ``{group, from, key, zoom, bounds, geometry, features}``
+     (one per detailed layer shown; ``from``: the zoom from which it needs detail, the rest only when the
+     view needs it). A layer left out, or without an answer, is drawn from its simplified copy. */
   function detail(map, answers) {
-    var byGroup = {};
+    var byGroup = {}, replaced = [];
     answers.forEach(function (answer) { byGroup[answer.group] = answer; });
     if (!map.caDetailed) {
       map.caDetailed = [];
-      map.on("moveend zoomend", function () { syncDetail(map); });
+      map.on("moveend", function () { onMoved(map); });
     }
     map.caDetailed.forEach(function (group) {
-      if (!byGroup[group.caDetailName]) { group.caDetail.answer = null; }
+      var answer = byGroup[group.caDetailName];
+      group.caDetail.from = answer ? answer.from : null;
+      if (!answer || !answer.geometry) { group.caDetail.answer = null; }
     });
     answers.forEach(function (answer) {
       var group = window[answer.group];
@@ -505,19 +554,25 @@
         var base = null;
         group.eachLayer(function (child) { if (child.caData) { base = child; } });
         if (!base) { return; }
-        group.caDetail = {base: base, layer: null, answer: null};
+        group.caDetail = {base: base, layer: null, answer: null, from: answer.from};
         group.caDetailName = answer.group;
         group.on("add", function () { syncDetail(map); });  // switched on again: its canvases exist now
         map.caDetailed.push(group);
       }
       var state = group.caDetail;
-      if (state.answer && state.answer.key === answer.key) { return; }
-      if (state.layer && group.hasLayer(state.layer)) { group.removeLayer(state.layer); }
-      state.layer = detailLayer(state.base, answer);
+      if (!answer.geometry || (state.answer && state.answer.key === answer.key)) { return; }
+      if (state.layer) { replaced.push([group, state.layer]); }
+      state.layer = detailLayer(state.base, answer);  // added to the group by syncDetail while it covers the view
       state.answer = answer;
-      setShown(group, state.layer, false);  // on the map, hidden: syncDetail shows it where it covers the view
     });
     syncDetail(map);
+    setTimeout(function () {  // the old detail goes once the new one is drawn: its canvas with it
+      replaced.forEach(function (pair) {
+        var renderer = pair[1].options.renderer;
+        if (pair[0].hasLayer(pair[1])) { pair[0].removeLayer(pair[1]); }
+        if (renderer._map) { renderer._map.removeLayer(renderer); }
+      });
+    }, 0);
   }
 
   /* The map's own background colour: what shows outside the basemap's extent. */
