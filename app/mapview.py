@@ -219,7 +219,7 @@ def view_detail(page: MapPage, layers: LayerSet, visible: Collection[str], filte
     kept = session.get(_DETAIL_SENT)
     if kept is not None and kept[0] == wanted:
         return kept[1]
-    answers = [detail_answer(layer, part, page.groups[layer.id], request) for layer, part in shown]
+    answers = [detail_answer(part, page.groups[layer.id], request) for layer, part in shown]
     call = detail_call([answer for answer in answers if answer is not None])
     session[_DETAIL_SENT] = (wanted, call)
     return call

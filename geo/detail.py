@@ -99,10 +99,12 @@ class DetailPyramid:
 
     ``base_zoom`` is the highest zoom at which the layer's display copy is within a pixel: up to it
     no detail is needed. ``levels`` go from coarse to fine; the last holds the full geometry.
+    ``ids`` names each feature position a piece gives, so a filtered copy of the layer finds its own.
     """
 
     base_zoom: int
     levels: tuple[_Level, ...]
+    ids: np.ndarray = field(repr=False)  # the layer's feature ids, by position (what ``features`` index)
 
     def level_for(self, zoom: float) -> _Level | None:
         """The level that draws ``zoom`` within a pixel (the coarsest that does), or ``None`` below detail."""
@@ -227,4 +229,4 @@ def detail_pyramid(gdf: gpd.GeoDataFrame, display_tolerance_deg: float) -> Detai
     for zoom in reversed(_zooms_to_keep(full, base_zoom)):
         source = shapely.simplify(source, PIXEL_SHARE * metres_per_pixel(zoom), preserve_topology=False)
         levels.append(_level(zoom, source, features))
-    return DetailPyramid(base_zoom, tuple(levels[::-1]))
+    return DetailPyramid(base_zoom, tuple(levels[::-1]), gdf.index.to_numpy())

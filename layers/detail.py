@@ -14,14 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import orjson
+import shapely
 
-from geo.detail import TOP_ZOOM
+from geo.detail import TOP_ZOOM, DetailPiece
 from layers.layer import Layer
 from layers.payload import PageJSON, encode_geometry, made_safe
 
-__all__ = ["DetailRequest", "detail_answer", "detail_call", "detail_request"]
+__all__ = ["DetailRequest", "detail_answer", "detail_call", "detail_request", "drawn_frame"]
 
 #: The area sent reaches this share of the view's width and height beyond each edge.
 PAD_SHARE = 0.25
@@ -60,23 +62,27 @@ def grid_degrees(zoom: int, highest_lat: float) -> float:
     return 10.0 ** math.floor(math.log10(pixel_deg * GRID_SHARE_PX))
 
 
-def detail_answer(layer: Layer, shown: Layer, group: str, request: DetailRequest) -> dict[str, Any] | None:
-    """The detail of ``shown`` (``layer`` as the filters show it) for a request, for its map group ``group``.
+def positions_in(layer: Layer, piece: DetailPiece) -> np.ndarray:
+    """Each piece line's feature as a position in ``layer``'s frame (-1 where a filter left it out)."""
+    assert layer.detail is not None
+    return layer.frame.index.get_indexer(layer.detail.ids[piece.features])
+
+
+def detail_answer(shown: Layer, group: str, request: DetailRequest) -> dict[str, Any] | None:
+    """The detail of ``shown`` (a layer as the filters show it) for a request, for its map group ``group``.
 
     ``None`` when the layer has no levels of detail. ``from`` is the zoom from which the layer needs
-    detail; below it (the simplified copy draws the zoom within a pixel) nothing else is sent. Each line is given its feature's position in ``shown`` (what the page's data are indexed
-    by); lines of features the filters hide are left out.
+    detail; below it (the simplified copy draws the zoom within a pixel) nothing else is sent. Each line
+    is given its feature's position in ``shown`` (what the page's data are indexed by); lines of
+    features the filters hide are left out.
     """
-    if layer.detail is None:
+    if shown.detail is None:
         return None
-    needed_from = layer.detail.base_zoom + 1
-    piece = layer.detail.piece(request.zoom, request.area)
+    needed_from = shown.detail.base_zoom + 1
+    piece = shown.detail.piece(request.zoom, request.area)
     if piece is None:
         return {"group": group, "from": needed_from}
-    if shown is layer:
-        positions = piece.features
-    else:
-        positions = shown.frame.index.get_indexer(layer.frame.index.to_numpy()[piece.features])
+    positions = positions_in(shown, piece)
     kept = positions >= 0
     highest = max(abs(request.area[1]), abs(request.area[3]))
     grid = grid_degrees(min(piece.zoom, TOP_ZOOM + 1), highest)
@@ -89,6 +95,24 @@ def detail_answer(layer: Layer, shown: Layer, group: str, request: DetailRequest
         "geometry": encode_geometry(piece.lines[kept], precision_deg=grid),
         "features": np.asarray(positions[kept], dtype=np.int64),
     }
+
+
+def drawn_frame(layer: Layer, bounds: tuple[float, float, float, float], zoom: float) -> gpd.GeoDataFrame:
+    """What a static map of ``bounds`` (west, south, east, north) at ``zoom`` draws of a layer.
+
+    Its lines in the extent at the level that draws the zoom within a pixel, one geometry per
+    feature with the feature's properties, when the layer has levels and its display copy would
+    not do; else the display copy.
+    """
+    piece = layer.detail.piece(zoom, bounds) if layer.detail is not None else None
+    if piece is None:
+        return layer.display
+    positions = positions_in(layer, piece)
+    kept = positions >= 0
+    features, inverse = np.unique(positions[kept], return_inverse=True)
+    geometry = shapely.multilinestrings(piece.lines[kept], indices=inverse) if len(features) else []
+    rows = layer.frame.iloc[features]
+    return gpd.GeoDataFrame(rows.drop(columns=rows.geometry.name), geometry=geometry, index=rows.index, crs=4326)
 
 
 def detail_call(answers: Sequence[dict[str, Any]]) -> PageJSON:

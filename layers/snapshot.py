@@ -15,6 +15,7 @@ import shapely
 
 from geo.columns import is_missing
 from layers.catalog import Basemap, LayerSpec
+from layers.detail import drawn_frame
 from layers.drawings import DRAWN_GROUP
 from layers.furniture import FORMATS, MapText
 from layers.layer import LayerSet
@@ -286,7 +287,7 @@ def draw_scene(
 
     return draw_map(
         view,
-        [(layer.spec, layer.display) for layer in data.shown(request)],
+        [(layer.spec, drawn_frame(layer, view.lonlat_bounds, view.zoom)) for layer in data.shown(request)],
         basemap=data.basemap,
         basemap_frames=data.basemap_frames,
         text=text,

@@ -14,7 +14,7 @@ from geo.crs import to_mercator
 from geo.detail import base_error_px, detail_pyramid, metres_per_pixel
 from geo.display import display_copy
 from geo.filters import Filters
-from layers.detail import detail_answer, detail_call, detail_request
+from layers.detail import detail_answer, detail_call, detail_request, drawn_frame
 from layers.layer import Layer
 from layers.uploads import upload_spec
 
@@ -119,13 +119,13 @@ def _layer(network: gpd.GeoDataFrame, simplified: tuple[gpd.GeoDataFrame, float]
 def test_the_answer_names_each_line_by_its_place_in_the_filtered_layer(network, simplified) -> None:
     layer = _layer(network, simplified)
     request = detail_request((79.99, 41.995, 80.01, 42.005), 14.0)
-    whole = detail_answer(layer, layer, "feature_group_1", request)
+    whole = detail_answer(layer, "feature_group_1", request)
     assert whole is not None and set(whole["features"].tolist()) == {network.index.get_loc("bent")}
     shown = layer._subset(network.index.isin(["line-3", "bent"]), Filters(("operating",), None))
-    filtered = detail_answer(layer, shown, "feature_group_1", request)
+    filtered = detail_answer(shown, "feature_group_1", request)
     assert filtered["features"].tolist() == [1] * len(filtered["features"])  # "bent" is the second shown
     assert filtered["key"] != whole["key"]
-    low = detail_answer(layer, layer, "feature_group_1", detail_request((60.0, 35.0, 100.0, 50.0), 3.0))
+    low = detail_answer(layer, "feature_group_1", detail_request((60.0, 35.0, 100.0, 50.0), 3.0))
     assert low == {"group": "feature_group_1", "from": layer.detail.base_zoom + 1}  # the simplified copy will do
     text = detail_call([filtered])
     assert text.startswith("CorridorAtlas.detail(window.map, [") and "</" not in text
@@ -141,3 +141,20 @@ def test_a_request_is_kept_while_it_covers_the_view_and_the_zoom() -> None:
     assert detail_request((80.05, 42.02, 80.25, 42.12), 13.0, first) is not first  # zoomed in: a finer level
     assert detail_request((80.4, 42.0, 80.6, 42.1), 12.0, first) is not first  # panned away
     assert detail_request((-181.0, -90.0, 181.0, 90.0), 0.5).area == (-180.0, -85.0, 180.0, 85.0)
+
+
+def test_a_snapshot_of_the_bend_draws_it_from_the_detail(network, simplified) -> None:
+    from layers.snapshot import SnapshotRequest, make_snapshot
+    from tests.conftest import snapshot_data
+
+    layer = _layer(network, simplified)
+    bounds = (79.97, 41.99, 80.03, 42.01)
+    drawn = drawn_frame(layer, bounds, 15.0)
+    assert drawn.index.is_unique and "bent" in drawn.index and drawn.loc["bent", "name"] == "bent"
+    assert _px(drawn.loc["bent"].geometry, 15).distance(_px(shapely.Point(BEND), 15)) < 1.0
+    assert drawn_frame(layer, bounds, 3.0) is layer.display  # zoomed out: the display copy will do
+    request = SnapshotRequest(layers=("up_net",), bbox=bounds, width_px=800, height_px=450, dpi=100)
+    with_detail = make_snapshot(request, snapshot_data(layer)).content
+    without = Layer(layer.spec, layer.frame, layer.display, layer.key, shared=False)  # no levels of detail
+    chords = make_snapshot(request, snapshot_data(without)).content
+    assert with_detail != chords  # the PNG is drawn from the detail, not the chord
