@@ -206,20 +206,21 @@ def view_detail(page: MapPage, layers: LayerSet, visible: Collection[str], filte
     Empty when no shown layer has levels of detail or the map has not yet said where it is. The
     answer is kept for the session and made again only when the request or the layers change.
     """
-    detailed = [layer for layer in layers if layer.detail is not None and layer.id in visible]
-    detailed = [layer for layer in detailed if layer.id in page.groups]
+    detailed = [
+        layer for layer in layers if layer.detail is not None and layer.id in visible and layer.id in page.groups
+    ]
     sent = map_sent(page.key)
     bounds, zoom = sent_bounds(sent), (sent or {}).get("zoom")
     if not detailed or bounds is None or not isinstance(zoom, int | float):
         return ""
     request = detail_request(bounds, float(zoom), session.get(_DETAIL_REQUEST))
     session[_DETAIL_REQUEST] = request
-    shown = [(layer, layer.through(filters)) for layer in detailed]
-    wanted = (request, page.key, tuple(part.key for _, part in shown))
+    shown = [layer.through(filters) for layer in detailed]
+    wanted = (request, page.key, tuple(layer.key for layer in shown))
     kept = session.get(_DETAIL_SENT)
     if kept is not None and kept[0] == wanted:
         return kept[1]
-    answers = [detail_answer(part, page.groups[layer.id], request) for layer, part in shown]
+    answers = [detail_answer(layer, page.groups[layer.id], request) for layer in shown]
     call = detail_call([answer for answer in answers if answer is not None])
     session[_DETAIL_SENT] = (wanted, call)
     return call

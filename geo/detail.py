@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.crs import from_mercator, to_mercator
+from geo.crs import from_mercator, require_wgs84, to_mercator
 
 __all__ = [
     "PIXEL_SHARE",
@@ -88,7 +88,6 @@ class DetailPiece:
     """The part of a layer in a view at one level: lines in lon/lat, each with its feature's position."""
 
     zoom: int
-    bounds: tuple[float, float, float, float]  # (west, south, east, north) in degrees: what the pieces cover
     lines: np.ndarray  # shapely LineStrings, lon/lat
     features: np.ndarray  # index-aligned with ``lines``: position of each line's feature in the frame
 
@@ -126,7 +125,7 @@ class DetailPyramid:
         x1, y1 = to_mercator().transform(east, min(85.0, north))
         found = np.sort(level.tree.query(shapely.box(x0, y0, x1, y1)))
         if len(found) == 0:
-            return DetailPiece(level.zoom, bounds, np.array([], dtype=object), np.array([], dtype=np.int64))
+            return DetailPiece(level.zoom, np.array([], dtype=object), np.array([], dtype=np.int64))
         starts, ends = level.starts[found], level.ends[found]
         counts = ends - starts
         take = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(counts.sum())
@@ -138,7 +137,7 @@ class DetailPyramid:
         xy, line = shapely.get_coordinates(parts, return_index=True)
         lon, lat = from_mercator().transform(xy[:, 0], xy[:, 1])
         lines = shapely.linestrings(np.column_stack([lon, lat]), indices=line) if len(parts) else parts
-        return DetailPiece(level.zoom, bounds, np.asarray(lines, dtype=object), level.features[found][which])
+        return DetailPiece(level.zoom, np.asarray(lines, dtype=object), level.features[found][which])
 
 
 def _pieces(xy: np.ndarray, line_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,10 +162,8 @@ def _level(zoom: int, lines: np.ndarray, features: np.ndarray) -> _Level:
     starts, ends, line = _pieces(xy, line_starts)
     last = ends - 1
     # Each piece's extent: the vertices from its start up to the next piece's start, and its own last vertex.
-    boundaries = np.append(starts, len(xy))
-    unique_starts = boundaries[:-1]
-    low = np.minimum(np.minimum.reduceat(xy, unique_starts, axis=0), xy[last])
-    high = np.maximum(np.maximum.reduceat(xy, unique_starts, axis=0), xy[last])
+    low = np.minimum(np.minimum.reduceat(xy, starts, axis=0), xy[last])
+    high = np.maximum(np.maximum.reduceat(xy, starts, axis=0), xy[last])
     boxes = shapely.box(low[:, 0], low[:, 1], high[:, 0], high[:, 1])
     return _Level(zoom, xy, starts, ends, features[line], shapely.STRtree(boxes))
 
@@ -203,8 +200,7 @@ def detail_pyramid(gdf: gpd.GeoDataFrame, display_tolerance_deg: float) -> Detai
     """
     if display_tolerance_deg <= 0 or len(gdf) == 0:
         return None
-    if gdf.crs is None or not gdf.crs.equals("EPSG:4326"):
-        raise ValueError("detail_pyramid takes lon/lat (EPSG:4326) features")
+    require_wgs84(gdf, "the layer given levels of detail")
     geoms = gdf.geometry.to_numpy()
     if not np.isin(shapely.get_type_id(geoms), _LINEAR).all():
         return None

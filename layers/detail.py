@@ -85,7 +85,7 @@ def detail_answer(shown: Layer, group: str, request: DetailRequest) -> dict[str,
     positions = positions_in(shown, piece)
     kept = positions >= 0
     highest = max(abs(request.area[1]), abs(request.area[3]))
-    grid = grid_degrees(min(piece.zoom, TOP_ZOOM + 1), highest)
+    grid = grid_degrees(piece.zoom, highest)
     return {
         "group": group,
         "from": needed_from,

@@ -13,6 +13,7 @@ import shapely
 from geo.crs import to_mercator
 from geo.detail import base_error_px, detail_pyramid, metres_per_pixel
 from geo.display import display_copy
+from geo.errors import CRSError
 from geo.filters import Filters
 from layers.detail import detail_answer, detail_call, detail_request, drawn_frame
 from layers.layer import Layer
@@ -100,7 +101,7 @@ def test_layers_that_fit_or_are_not_lines_get_no_levels(network) -> None:
     assert detail_pyramid(network, 0.0) is None  # nothing was simplified
     points = gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Point(80, 42)], crs=4326)
     assert detail_pyramid(points, 0.01) is None
-    with pytest.raises(ValueError, match="EPSG:4326"):
+    with pytest.raises(CRSError, match="EPSG:4326"):
         detail_pyramid(network.to_crs(3857), 0.01)
 
 

@@ -254,6 +254,22 @@
     return group;
   }
 
+  /* How a layer's features are styled: by status and precision when selectable (workspace.js), else as declared. */
+  function styler(options) {
+    var selectable = options.selectable && window.CorridorAtlas.register && window.CorridorAtlas.featureStyle;
+    return selectable ? window.CorridorAtlas.featureStyle : function (base) { return base; };
+  }
+
+  /* Feature ``i``'s tooltip (its name line) and popup (its details card), built only when opened. */
+  function describe(item, data, i, tooltip, popup) {
+    if (tooltip && data.tooltip.length) {
+      item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true});
+    }
+    if (popup && hasPopup(data)) {
+      item.bindPopup(function () { return popupHtml(data, i); }, {maxWidth: 380});
+    }
+  }
+
   /* The Leaflet layer for one layer's page data. */
   function layer(data, options) {
     var style = options.style;
@@ -265,7 +281,7 @@
       return {type: "Feature", geometry: geometry, properties: {id: data.ids[i], i: i}};
     });
     var selectable = options.selectable && window.CorridorAtlas.register;
-    var styled = selectable ? window.CorridorAtlas.featureStyle : function (base) { return base; };
+    var styled = styler(options);
     var made = L.geoJSON(features, {
       style: function (feature) { return styled(style, data, feature.properties.i, false); },
       pointToLayer: function (feature, latlng) {
@@ -279,12 +295,8 @@
           item.bindTooltip(esc(data.label[i]), {
             permanent: true, direction: "right", offset: [6, 0], className: "ca-label"
           });
-        } else if (data.tooltip.length) {
-          item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true});
         }
-        if (!selectable && hasPopup(data)) {
-          item.bindPopup(function () { return popupHtml(data, i); }, {maxWidth: 380});
-        }
+        describe(item, data, i, !labelled, !selectable);
       },
       interactive: options.interactive,
       renderer: options.canvas || data.canvas ? L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}) : undefined,
@@ -435,20 +447,14 @@
 
   /* The Leaflet layer of one detail answer: its lines, each drawn, labelled and described as its feature. */
   function detailLayer(base, answer) {
-    var data = base.caData, options = base.caOptions, style = options.style;
-    var styled = options.selectable && window.CorridorAtlas.featureStyle ? window.CorridorAtlas.featureStyle :
-      function (s) { return s; };
+    var data = base.caData, options = base.caOptions, style = options.style, styled = styler(options);
     var features = geometries(answer.geometry).map(function (geometry, k) {
       var i = answer.features[k];
       return {type: "Feature", geometry: geometry, properties: {id: data.ids[i], i: i}};
     });
     return L.geoJSON(features, {
       style: function (feature) { return styled(style, data, feature.properties.i, false); },
-      onEachFeature: function (feature, item) {
-        var i = feature.properties.i;
-        if (data.tooltip.length) { item.bindTooltip(function () { return tooltipHtml(data, i); }, {sticky: true}); }
-        if (hasPopup(data)) { item.bindPopup(function () { return popupHtml(data, i); }, {maxWidth: 380}); }
-      },
+      onEachFeature: function (feature, item) { describe(item, data, feature.properties.i, true, true); },
       renderer: L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}),
       pane: options.pane || "overlayPane",
       attribution: options.attribution
