@@ -1,9 +1,18 @@
 """Corridor Atlas: the Streamlit app.
 
-Streamlit runs this script again on every rerun; the page lives in the ``app`` package, so its
+``streamlit run streamlit_app.py`` serves it: the server imports this module for its ``app``, which
+adds the atlas's own routes (the page data its map fetches, :mod:`app.page_data`) to Streamlit's, and
+then runs this script as ``__main__`` on every rerun. The page lives in the ``app`` package, so its
 functions, cache decorators and records are made once per server process, not on every run.
 """
 
-from app.main import main
+import streamlit as st
 
-main()
+if __name__ == "__main__":
+    from app.main import main
+
+    main()
+else:
+    from app.page_data import ROUTES
+
+    app = st.App(__file__, routes=ROUTES)

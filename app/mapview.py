@@ -6,7 +6,8 @@ import hashlib
 import importlib.util
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -15,13 +16,14 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from app.data import DATA_CREDIT, Source, basemap_page_data, basemap_urls, catalog, data_bounds
+from app.page_data import Offered, offer
 from app.results import corridor_analysis, route_analysis
-from app.state import AppState, map_sent, sent_bounds, session
+from app.state import AppState, session
 from app.statics import published_link, serving
 from geo.errors import CorridorAtlasError
 from geo.filters import Filters, year_range
-from layers.detail import detail_answer, detail_call, detail_request
-from layers.layer import LayerSet
+from layers.detail import detail_answer, detail_call, detail_source, parsed_request
+from layers.layer import Layer, LayerSet
 from layers.render import BuiltMap, MapView, Overlay, build_map, element_numbers, overlay_payload, stable_names
 
 MAP_KEY = "map"
@@ -201,33 +203,37 @@ def component_page(built: BuiltMap) -> MapPage:
 
 
 def view_detail(page: MapPage, layers: LayerSet, visible: Collection[str], filters: Filters) -> str:
-    """The page script's call drawing the full detail of the shown large line layers for the map's last view.
+    """The page script's call drawing the full detail of the shown large line layers wherever the map goes.
 
-    Empty when no shown layer has levels of detail or the map has not yet said where it is. The
-    answer is kept for the session and made again only when the request or the layers change.
+    Empty when no shown layer has levels of detail. Each such layer, as the filters show it, is
+    offered to the page (:mod:`app.page_data`) at a URL kept for the session's layer, so the call is
+    the same text while the layers and filters stay (the page does nothing with it); the page script
+    fetches the lines of each view it moves to itself, without a rerun of the app. A layer no longer
+    shown is no longer offered.
     """
     detailed = [
         layer for layer in layers if layer.detail is not None and layer.id in visible and layer.id in page.groups
     ]
-    sent = map_sent(page.key)
-    bounds, zoom = sent_bounds(sent), (sent or {}).get("zoom")
-    if not detailed or bounds is None or not isinstance(zoom, int | float):
+    if not detailed:
         return ""
-    request = detail_request(bounds, float(zoom), session.get(_DETAIL_REQUEST))
-    session[_DETAIL_REQUEST] = request
-    shown = [layer.through(filters) for layer in detailed]
-    wanted = (request, page.key, tuple(layer.key for layer in shown))
-    kept = session.get(_DETAIL_SENT)
-    if kept is not None and kept[0] == wanted:
-        return kept[1]
-    answers = [detail_answer(layer, page.groups[layer.id], request) for layer in shown]
-    call = detail_call([answer for answer in answers if answer is not None])
-    session[_DETAIL_SENT] = (wanted, call)
-    return call
+    offered: Offered = session.setdefault(_DETAIL_OFFERED, {})
+    sources = []
+    for layer in detailed:
+        shown, group = layer.through(filters), page.groups[layer.id]
+        url = offer(offered, f"{layer.id}|{group}", partial(_answer, shown, group))
+        sources.append(detail_source(shown, group, url))
+    names = {f"{layer.id}|{page.groups[layer.id]}" for layer in detailed}
+    for name in set(offered) - names:  # a layer hidden or removed: its URL stops answering, its data can go
+        del offered[name]
+    return detail_call(sources)
 
 
-#: Session keys: the detail last asked for (kept while it covers the view) and the call made for it.
-_DETAIL_REQUEST, _DETAIL_SENT = "_detail_request", "_detail_sent"
+def _answer(shown: Layer, group: str, query: Mapping[str, str]) -> dict[str, Any] | None:
+    return detail_answer(shown, group, parsed_request(query))
+
+
+#: Session key: the detail sources this session offered its pages (see :func:`app.page_data.offer`).
+_DETAIL_OFFERED = "_detail_offered"
 
 
 def show_map(page: MapPage, visible: Collection[str], ask: MapAsk, detail: str = "") -> dict[str, Any] | None:

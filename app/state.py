@@ -278,12 +278,6 @@ def sent_bounds(result: dict | None) -> tuple[float, float, float, float] | None
     return (west, south, east, north) if west < east and south < north else None
 
 
-def map_sent(key: str) -> dict | None:
-    """What the map with component key ``key`` last sent (its view, drawings, state), before this run draws it."""
-    value = st.session_state.get(key)
-    return value if isinstance(value, dict) else None
-
-
 def read_map_events(result: dict | None) -> None:
     """Take the view and the clicked feature from what the map returned."""
     if not result:

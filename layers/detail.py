@@ -1,16 +1,17 @@
 """Full detail for the map's view as page data: what of each large line layer the view needs, at its zoom.
 
-The map reports its view; for each shown layer with levels of detail (:mod:`geo.detail`) the page is
-sent the lines crossing an area around the view, at the level that draws the zoom within a pixel.
-The page script (``CorridorAtlas.detail``) draws them in place of the layer's simplified copy while
-they cover the view. The area reaches half a view beyond each edge, so a small pan needs no new
-answer, and an unchanged answer is the same text (the page does nothing with it).
+Each shown layer with levels of detail (:mod:`geo.detail`) is given to the page as a source: its map
+group, the zoom from which its simplified copy no longer draws within a pixel, and the URL the page
+script (``CorridorAtlas.detail``) asks for the lines crossing an area around the view, at the level
+that draws the zoom within a pixel. The page draws them in place of the simplified copy while they
+cover the view. The area reaches a quarter of the view beyond each edge (:func:`detail_request`, done
+the same way by the page), so a small pan needs no new answer.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,10 +24,20 @@ from geo.detail import TOP_ZOOM, DetailPiece
 from layers.layer import Layer
 from layers.payload import PageJSON, encode_geometry, made_safe
 
-__all__ = ["DetailRequest", "detail_answer", "detail_call", "detail_request", "drawn_frame"]
+__all__ = [
+    "DetailRequest",
+    "detail_answer",
+    "detail_call",
+    "detail_request",
+    "detail_source",
+    "drawn_frame",
+    "parsed_request",
+]
 
 #: The area sent reaches this share of the view's width and height beyond each edge.
 PAD_SHARE = 0.25
+#: The largest area answered, in pixels of its zoom on each side (a view of 4,000 pixels, padded).
+MOST_PX = 8192
 #: The page's coordinate grid is at most this share of a pixel of the level's zoom.
 GRID_SHARE_PX = 0.1
 
@@ -54,6 +65,36 @@ def detail_request(
     pad_x, pad_y = (east - west) * PAD_SHARE, (north - south) * PAD_SHARE
     area = (max(-180.0, west - pad_x), max(-85.0, south - pad_y), min(180.0, east + pad_x), min(85.0, north + pad_y))
     return DetailRequest(wanted, tuple(round(value, 6) for value in area))  # type: ignore[arg-type]
+
+
+def parsed_request(query: Mapping[str, str]) -> DetailRequest:
+    """The request in a page's query: ``z`` (a whole zoom) and ``bbox`` (west,south,east,north in degrees).
+
+    Raises ``ValueError`` saying which parameter is wrong: not a number, out of range, an empty
+    area, or an area larger than :data:`MOST_PX` pixels of its zoom on a side.
+    """
+    try:
+        zoom = int(query["z"])
+    except (KeyError, ValueError):
+        raise ValueError(f"z must be a whole zoom from 0 to {TOP_ZOOM + 1}; got {query.get('z')!r}") from None
+    try:
+        area = tuple(float(part) for part in query["bbox"].split(","))
+    except (KeyError, ValueError):
+        area = ()
+    if len(area) != 4 or not all(math.isfinite(value) for value in area):
+        raise ValueError(f"bbox must be four numbers west,south,east,north; got {query.get('bbox')!r}")
+    west, south, east, north = area
+    if not (0 <= zoom <= TOP_ZOOM + 1):
+        raise ValueError(f"z must be a whole zoom from 0 to {TOP_ZOOM + 1}; got {zoom}")
+    if not (-180 <= west < east <= 180 and -85 <= south < north <= 85):
+        raise ValueError(f"bbox must have west < east within ±180 and south < north within ±85; got {area}")
+    world_px = 256 * 2.0**zoom
+    wide_px = (east - west) / 360 * world_px
+    y_south, y_north = (math.asinh(math.tan(math.radians(lat))) for lat in (south, north))
+    high_px = (y_north - y_south) / (2 * math.pi) * world_px
+    if max(wide_px, high_px) > MOST_PX:
+        raise ValueError(f"bbox spans {max(wide_px, high_px):,.0f} pixels at zoom {zoom}; at most {MOST_PX:,}")
+    return DetailRequest(zoom, (west, south, east, north))
 
 
 def grid_degrees(zoom: int, highest_lat: float) -> float:
@@ -115,7 +156,17 @@ def drawn_frame(layer: Layer, bounds: tuple[float, float, float, float], zoom: f
     return gpd.GeoDataFrame(rows.drop(columns=rows.geometry.name), geometry=geometry, index=rows.index, crs=4326)
 
 
-def detail_call(answers: Sequence[dict[str, Any]]) -> PageJSON:
-    """The page script's call that draws ``answers`` (see :func:`detail_answer`) on ``window.map``."""
-    data = made_safe(orjson.dumps(list(answers), option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8"))
+def detail_source(shown: Layer, group: str, url: str) -> dict[str, Any]:
+    """What the page needs to fetch ``shown``'s detail for its map group ``group`` from ``url``.
+
+    ``from``: the zoom from which it needs detail (below, the simplified copy draws within a pixel);
+    ``pad``: the share of the view the area reaches beyond each edge (:data:`PAD_SHARE`).
+    """
+    assert shown.detail is not None
+    return {"group": group, "from": shown.detail.base_zoom + 1, "url": url, "pad": PAD_SHARE}
+
+
+def detail_call(sources: Sequence[dict[str, Any]]) -> PageJSON:
+    """The page script's call that draws the detail of ``sources`` (see :func:`detail_source`) on ``window.map``."""
+    data = made_safe(orjson.dumps(list(sources)).decode("utf-8"))
     return PageJSON(f"CorridorAtlas.detail(window.map, {data});")

@@ -12,6 +12,7 @@ import pytest
 from layers.catalog import default_catalog
 from layers.load import load_basemap_part, load_layer
 from layers.render import basemap_payloads, build_map, layer_payload
+from tests.mapframe import MAP_IFRAME
 from tests.mapframe import drawn as _drawn
 from tests.mapframe import map_frame as _map_frame
 from tests.mapframe import wait_for_count as _wait_for_count
@@ -98,17 +99,35 @@ def test_app__sidebar_toggle_changes_drawn_features_and_stays_local(page, app_ur
     assert _outside(page.requests) == []
 
 
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
 def test_app__basemap_is_fetched_from_the_app_and_drawn_under_the_layers(page, app_url):
     statuses: dict[str, int] = {}
     page.on("response", lambda response: statuses.__setitem__(response.url, response.status))
     page.goto(app_url)
     frame = _map_frame(page)
-    parts = len([part for part in CATALOG.basemap.parts if part.labels is None])  # label parts draw no canvas
-    canvases = frame.locator(".leaflet-ca-basemap-pane canvas")
+    newest = page.locator(MAP_IFRAME).last.element_handle().content_frame()  # to read its canvas's pixels
+    # Every part on one canvas in the pane under the overlays, in the catalog's order: a lake's fill
+    # over the land's, the land's away from water.
+    colour_at = (
+        "([lat, lon]) => { var canvas = document.querySelector('.leaflet-ca-basemap-pane canvas');"
+        " if (!canvas) { return null; } var p = window.map.latLngToContainerPoint([lat, lon]),"
+        " box = canvas.getBoundingClientRect(), frame = window.map.getContainer().getBoundingClientRect(),"
+        " k = canvas.width / box.width, x = Math.round((p.x + frame.left - box.left) * k),"
+        " y = Math.round((p.y + frame.top - box.top) * k);"
+        " return Array.from(canvas.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3)); }"
+    )
+    fills = {part.id: part.style.fill_colour for part in CATALOG.basemap.parts}
+    lake_fill, land_fill = _rgb(fills["lakes"]), _rgb(fills["countries"])
+    issyk_kul, steppe = (42.45, 77.3), (48.5, 69.0)
     deadline = time.monotonic() + 30
-    while canvases.count() < parts and time.monotonic() < deadline:
+    while newest.evaluate(colour_at, list(steppe)) != list(land_fill) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert canvases.count() == parts  # one canvas per part, in the pane under the overlays
+    assert newest.evaluate(colour_at, list(steppe)) == list(land_fill)
+    assert newest.evaluate(colour_at, list(issyk_kul)) == list(lake_fill)
+    assert frame.locator(".leaflet-ca-basemap-pane canvas").count() == 1
     frame.locator(".ca-country").first.wait_for()  # and the label parts' names, placed by the page
     static = {url: status for url, status in statuses.items() if "/app/static/" in url}
     assert sum("/basemap-" in url for url in static) == 1  # every part in one file

@@ -104,6 +104,10 @@ def test_app__a_bend_the_simplified_copy_drops_is_drawn_at_zoom_14(page, app_url
             pass
         time.sleep(0.2)
     assert frame is not None, "no zoom-14 detail drawn for the view"
+    asked = frame.evaluate(
+        "() => performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/_atlas/data/'))"
+    )
+    assert asked and all(re.search(r"\?z=\d+&bbox=[-\d.,]+$", url) for url in asked)  # fetched by the page
     time.sleep(0.5)
     where = f"() => {{ var p = window.map.latLngToContainerPoint([{APEX[1]}, {APEX[0]}]); return [p.x, p.y]; }}"
     x, y = frame.evaluate(where)

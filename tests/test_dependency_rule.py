@@ -36,10 +36,20 @@ def test_layers__does_not_import_streamlit():
 
 
 def test_streamlit_app__is_only_the_entry_point():
-    """Streamlit reruns the script on every interaction; the page lives in app/, imported once per process."""
+    """Streamlit reruns the script on every interaction; the page lives in app/, imported once per process.
+
+    Imported by the server (not as ``__main__``), the module is the server's app with the atlas's routes.
+    """
     body = ast.parse((ROOT / "streamlit_app.py").read_text()).body
     assert ast.get_docstring(ast.Module(body=body, type_ignores=[]))
-    assert [ast.unparse(node) for node in body[1:]] == ["from app.main import main", "main()"]
+    assert ast.unparse(body[1]) == "import streamlit as st"
+    branch = body[2]
+    assert isinstance(branch, ast.If) and ast.unparse(branch.test) == "__name__ == '__main__'" and len(body) == 3
+    assert [ast.unparse(node) for node in branch.body] == ["from app.main import main", "main()"]
+    assert [ast.unparse(node) for node in branch.orelse] == [
+        "from app.page_data import ROUTES",
+        "app = st.App(__file__, routes=ROUTES)",
+    ]
 
 
 @pytest.mark.parametrize("package", ["geo", "layers", "app"])

@@ -15,7 +15,16 @@ from geo.detail import base_error_px, detail_pyramid, metres_per_pixel
 from geo.display import display_copy
 from geo.errors import CRSError
 from geo.filters import Filters
-from layers.detail import detail_answer, detail_call, detail_request, drawn_frame
+from layers.detail import (
+    MOST_PX,
+    DetailRequest,
+    detail_answer,
+    detail_call,
+    detail_request,
+    detail_source,
+    drawn_frame,
+    parsed_request,
+)
 from layers.layer import Layer
 from layers.uploads import upload_spec
 
@@ -128,10 +137,48 @@ def test_the_answer_names_each_line_by_its_place_in_the_filtered_layer(network, 
     assert filtered["key"] != whole["key"]
     low = detail_answer(layer, "feature_group_1", detail_request((60.0, 35.0, 100.0, 50.0), 3.0))
     assert low == {"group": "feature_group_1", "from": layer.detail.base_zoom + 1}  # the simplified copy will do
-    text = detail_call([filtered])
-    assert text.startswith("CorridorAtlas.detail(window.map, [") and "</" not in text
+    assert filtered["zoom"] >= 14 and filtered["bounds"] == list(request.area)
+
+
+def test_the_page_is_told_where_to_fetch_each_layers_detail_and_from_which_zoom(network, simplified) -> None:
+    layer = _layer(network, simplified)
+    text = detail_call([detail_source(layer, "feature_group_1", "/_atlas/data/abc</script>")])
+    assert text.startswith("CorridorAtlas.detail(window.map, [") and "</" not in text  # safe inside a script
     payload = orjson.loads(text.removeprefix("CorridorAtlas.detail(window.map, ").removesuffix(");"))
-    assert payload[0]["group"] == "feature_group_1" and payload[0]["zoom"] >= 14
+    assert payload == [
+        {
+            "group": "feature_group_1",
+            "from": layer.detail.base_zoom + 1,
+            "url": "/_atlas/data/abc</script>",
+            "pad": 0.25,
+        }
+    ]
+
+
+def test_a_page_query_is_read_as_a_zoom_and_an_area() -> None:
+    assert parsed_request({"z": "14", "bbox": "79.99,41.995,80.01,42.005"}) == DetailRequest(
+        14, (79.99, 41.995, 80.01, 42.005)
+    )
+    assert parsed_request({"z": "0", "bbox": "-180,-85,180,85"}).zoom == 0  # the whole world, zoomed out
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"bbox": "79,41,80,42"}, "z must be a whole zoom"),
+        ({"z": "12.5", "bbox": "79,41,80,42"}, "z must be a whole zoom"),
+        ({"z": "21", "bbox": "79,41,80,42"}, "z must be a whole zoom from 0 to 19; got 21"),
+        ({"z": "12"}, "bbox must be four numbers"),
+        ({"z": "12", "bbox": "79,41,80"}, "bbox must be four numbers"),
+        ({"z": "12", "bbox": "79,41,nan,42"}, "bbox must be four numbers"),
+        ({"z": "12", "bbox": "80,41,79,42"}, "west < east"),
+        ({"z": "12", "bbox": "79,41,80,89"}, "south < north within ±85"),
+        ({"z": "19", "bbox": "70,35,90,50"}, f"at most {MOST_PX:,}"),  # the whole network at the finest level
+    ],
+)
+def test_a_wrong_page_query_is_refused_with_what_is_wrong(query, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        parsed_request(query)
 
 
 def test_a_request_is_kept_while_it_covers_the_view_and_the_zoom() -> None:

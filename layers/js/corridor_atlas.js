@@ -270,10 +270,167 @@
     }
   }
 
+  /* --- lines and areas nobody points at (the basemap's parts), drawn from their flat coordinates --- */
+
+  var FLAT_TYPES = {LineString: false, MultiLineString: false, Polygon: true, MultiPolygon: true};
+
+  /* Each feature's first and end part (a line or a ring), from the geometry's offsets: the first
+     level splits the vertices into parts, each further level groups the level below. */
+  function featureParts(offsets) {
+    if (offsets.length === 1) { return offsets[0].map(function (_, i) { return i; }); }  // a part a feature
+    var bounds = offsets[offsets.length - 1];
+    for (var level = offsets.length - 2; level >= 1; level--) {
+      var below = offsets[level];
+      bounds = bounds.map(function (i) { return below[i]; });
+    }
+    return bounds;
+  }
+
+  /* One layer's lines or areas: projected to Web Mercator once, drawn by its pane's FlatCanvas. */
+  var made = 0;
+  var FlatShapes = L.Layer.extend({
+    options: {pane: "overlayPane", attribution: ""},
+
+    initialize: function (data, style, options) {
+      L.setOptions(this, options);
+      var geometry = data.geometry, merc = mercator(flatCoordinates(geometry));
+      this._style = style;
+      this._areas = FLAT_TYPES[geometry.type];
+      this._x = merc.x;
+      this._y = merc.y;
+      this._starts = geometry.offsets[0];  // each part's first vertex, and the end
+      this._features = featureParts(geometry.offsets);
+      this._order = made++;  // parts of a pane are drawn in the order they were made
+      var count = this._features.length - 1, box = new Float64Array(4 * count);
+      for (var f = 0; f < count; f++) {
+        var from = this._starts[this._features[f]], to = this._starts[this._features[f + 1]];
+        box[4 * f] = box[4 * f + 1] = Infinity;
+        box[4 * f + 2] = box[4 * f + 3] = -Infinity;
+        for (var v = from; v < to; v++) {
+          box[4 * f] = Math.min(box[4 * f], merc.x[v]);
+          box[4 * f + 1] = Math.min(box[4 * f + 1], merc.y[v]);
+          box[4 * f + 2] = Math.max(box[4 * f + 2], merc.x[v]);
+          box[4 * f + 3] = Math.max(box[4 * f + 3], merc.y[v]);
+        }
+      }
+      this._boxes = box;
+    },
+
+    getAttribution: function () { return this.options.attribution; },
+
+    beforeAdd: function (map) { ensurePane(map, this.options.pane); },
+
+    onAdd: function (map) {
+      this._canvas = flatCanvasFor(this.options.pane);
+      if (!map.hasLayer(this._canvas)) { map.addLayer(this._canvas); }
+      this._canvas.addShapes(this);
+    },
+
+    onRemove: function () { this._canvas.removeShapes(this); },
+
+    /* Trace the features crossing ``view`` (Mercator [0, 1] west, north, east, south) onto ``ctx``, whose
+       units are the map's layer pixels: a vertex within half a pixel of the last one drawn is skipped. */
+    _draw: function (ctx, scale, origin, view) {
+      var style = this._style, x = this._x, y = this._y, starts = this._starts, box = this._boxes;
+      var stroke = style.weight > 0 && style.stroke !== false, fill = this._areas && style.fill;
+      if (!stroke && !fill) { return; }
+      ctx.beginPath();
+      for (var f = 0; f < this._features.length - 1; f++) {
+        if (box[4 * f] > view[2] || box[4 * f + 2] < view[0] || box[4 * f + 1] > view[3] || box[4 * f + 3] < view[1]) {
+          continue;
+        }
+        for (var part = this._features[f]; part < this._features[f + 1]; part++) {
+          var first = starts[part], end = starts[part + 1];
+          var lastX = x[first] * scale - origin.x, lastY = y[first] * scale - origin.y;
+          ctx.moveTo(lastX, lastY);
+          for (var v = first + 1; v < end; v++) {
+            var px = x[v] * scale - origin.x, py = y[v] * scale - origin.y;
+            if (v < end - 1 && Math.abs(px - lastX) < 0.5 && Math.abs(py - lastY) < 0.5) { continue; }
+            ctx.lineTo(px, py);
+            lastX = px;
+            lastY = py;
+          }
+          if (this._areas) { ctx.closePath(); }
+        }
+      }
+      if (fill) {
+        ctx.globalAlpha = style.fillOpacity === undefined ? 0.2 : style.fillOpacity;
+        ctx.fillStyle = style.fillColor || style.color;
+        ctx.fill("evenodd");
+      }
+      if (stroke) {
+        ctx.setLineDash(style.dashArray ? String(style.dashArray).split(/[ ,]+/).map(Number) : []);
+        ctx.globalAlpha = style.opacity === undefined ? 1 : style.opacity;
+        ctx.lineWidth = style.weight === undefined ? 3 : style.weight;
+        ctx.strokeStyle = style.color;
+        ctx.lineCap = style.lineCap || "round";
+        ctx.lineJoin = style.lineJoin || "round";
+        ctx.stroke();
+      }
+    }
+  });
+
+  /* The canvas of a pane's FlatShapes, all drawn in the order they were made. A Leaflet canvas
+     renderer (its size, padding, position and zoom animation) that draws them after each move in
+     place of Leaflet paths: a scale and an offset a vertex, no object per feature. */
+  var FlatCanvas = L.Canvas.extend({
+    initialize: function (options) {
+      L.Canvas.prototype.initialize.call(this, options);
+      this._shapes = [];
+    },
+
+    addShapes: function (shapes) {
+      this._shapes.push(shapes);
+      this._shapes.sort(function (a, b) { return a._order - b._order; });
+      this._drawShapes();
+    },
+
+    removeShapes: function (shapes) {
+      this._shapes = this._shapes.filter(function (other) { return other !== shapes; });
+      this._drawShapes();
+    },
+
+    _update: function () {
+      if (this._map._animatingZoom && this._bounds) { return; }
+      L.Canvas.prototype._update.call(this);  // sizes, clears and places the canvas for the view
+      this._drawShapes();
+    },
+
+    _drawShapes: function () {
+      var map = this._map, b = this._bounds, ctx = this._ctx;
+      if (!map || !b) { return; }
+      var size = b.getSize(), scale = map.options.crs.scale(this._zoom), origin = map.getPixelOrigin();
+      var view = [(b.min.x + origin.x) / scale, (b.min.y + origin.y) / scale,
+        (b.max.x + origin.x) / scale, (b.max.y + origin.y) / scale];
+      ctx.save();
+      ctx.clearRect(b.min.x, b.min.y, size.x, size.y);
+      this._shapes.forEach(function (shapes) { shapes._draw(ctx, scale, origin, view); });
+      ctx.restore();
+    }
+  });
+
+  var flatCanvases = {};
+  function flatCanvasFor(pane) {
+    if (!flatCanvases[pane]) { flatCanvases[pane] = new FlatCanvas({padding: 0.5, pane: pane}); }
+    return flatCanvases[pane];
+  }
+
+  /* A layer of many features credited once, as a whole: Leaflet gives each feature of a GeoJSON layer
+     the layer's options, and the map rewrites its attribution line as each credited feature comes and
+     goes (thousands of times for a large layer). */
+  function attributed(group, attribution) {
+    group.getAttribution = function () { return attribution; };
+    return group;
+  }
+
   /* The Leaflet layer for one layer's page data. */
   function layer(data, options) {
     var style = options.style;
     if (options.labels) { return labelLayer(data, options.labels); }
+    if (options.canvas && !options.interactive && options.pane && options.pane !== "overlayPane"
+        && Object.prototype.hasOwnProperty.call(FLAT_TYPES, data.geometry.type)) {
+      return new FlatShapes(data, style, {pane: options.pane, attribution: options.attribution});
+    }
     if (data.dense) {
       return new DensePoints(data, style, {radius: options.radius, attribution: options.attribution});
     }
@@ -299,10 +456,10 @@
         describe(item, data, i, !labelled, !selectable);
       },
       interactive: options.interactive,
-      renderer: options.canvas || data.canvas ? L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}) : undefined,
-      pane: options.pane || "overlayPane",
-      attribution: options.attribution
+      renderer: options.canvas || data.canvas ? canvasFor(options.pane || "overlayPane") : undefined,
+      pane: options.pane || "overlayPane"
     });
+    attributed(made, options.attribution);
     if (options.pane && options.pane !== "overlayPane") {
       made.beforeAdd = function (map) { ensurePane(map, options.pane); };
     }
@@ -317,6 +474,16 @@
       manageLabels(made, data);
     }
     return made;
+  }
+
+  /* The canvas a layer is drawn on: its own in the overlay pane (a layer's canvas is shown and hidden
+     with it), one for all the layers of another pane (the basemap's parts, drawn in the order they were
+     made): one canvas to resize, clear and redraw after each move, not one per part. */
+  var paneCanvases = {};
+  function canvasFor(pane) {
+    if (pane === "overlayPane") { return L.canvas({padding: 0.5, pane: pane}); }
+    if (!paneCanvases[pane]) { paneCanvases[pane] = L.canvas({padding: 0.5, pane: pane}); }
+    return paneCanvases[pane];
   }
 
   /* A pane of its own (e.g. the basemap's), under the overlays (400) and over tiles (200): what is
@@ -452,13 +619,13 @@
       var i = answer.features[k];
       return {type: "Feature", geometry: geometry, properties: {id: data.ids[i], i: i}};
     });
-    return L.geoJSON(features, {
+    var made = L.geoJSON(features, {
       style: function (feature) { return styled(style, data, feature.properties.i, false); },
       onEachFeature: function (feature, item) { describe(item, data, feature.properties.i, true, true); },
       renderer: L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}),
-      pane: options.pane || "overlayPane",
-      attribution: options.attribution
+      pane: options.pane || "overlayPane"
     });
+    return attributed(made, options.attribution);
   }
 
   /* Whether an answer draws the map's view: the view inside what it covers, at a zoom its level draws. */
@@ -496,89 +663,138 @@
     }
   }
 
-  /* In each detailed layer's group, the detail where it covers the view, else the simplified copy. */
+  /* How long a layer waiting for its detail keeps what it drew before (its last detail) before its
+     simplified copy is drawn: most answers come sooner, and drawing the copy would delay them. */
+  var WAIT_MS = 250;
+
+  /* In each detailed layer's group: the detail where it covers the view, else the simplified copy; but
+     while the view's detail is on its way (for up to WAIT_MS), the last detail stays as it is drawn. */
   function syncDetail(map) {
     (map.caDetailed || []).forEach(function (group) {
       var state = group.caDetail, useDetail = Boolean(state.layer) && covers(map, state.answer);
-      setShown(group, state.layer, useDetail);
-      setShown(group, state.base, !useDetail);
+      var drawn = Boolean(state.layer) && group.hasLayer(state.layer) && !state.layer.options.renderer.caHidden;
+      var waiting = !useDetail && drawn && Boolean(state.pending) && performance.now() - state.askedAt < WAIT_MS;
+      setShown(group, state.layer, useDetail || waiting);
+      setShown(group, state.base, !useDetail && !waiting);
     });
   }
 
-  /* Tell the app the view now, as the map component would after its 250 ms wait (the same value, so
-     the component then sends nothing more): only when a shown layer needs detail it does not have. */
-  function reportView(map) {
-    var data = window.__GLOBAL_DATA__;
-    if (!data || !window.parent || window.parent === window) { return; }
-    var value = {all_drawings: data.all_drawings, last_active_drawing: data.last_active_drawing,
-      bounds: map.getBounds(), zoom: map.getZoom(), center: map.getCenter()};
-    var wanted = {};
-    Object.keys(value).forEach(function (key) {
-      if (!data.returned_objects || data.returned_objects.indexOf(key) >= 0) { wanted[key] = value[key]; }
-    });
-    wanted = JSON.parse(JSON.stringify(wanted));
-    if (JSON.stringify(data.previous_data) === JSON.stringify(wanted)) { return; }
-    data.previous_data = wanted;
-    window.parent.postMessage({isStreamlitMessage: true, type: "streamlit:setComponentValue", value: wanted,
-      dataType: "json"}, "*");
+  /* The area to ask detail for: the view and ``pad`` of its width and height beyond each edge (as the
+     app's ``detail_request``), with the whole zoom whose level draws it within a pixel. */
+  function wantedArea(map, pad) {
+    var view = map.getBounds(), west = view.getWest(), south = view.getSouth();
+    var east = view.getEast(), north = view.getNorth(), dx = (east - west) * pad, dy = (north - south) * pad;
+    var round = function (value) { return Math.round(value * 1e6) / 1e6; };
+    return {zoom: Math.min(19, Math.max(0, Math.ceil(map.getZoom() - 1e-9))), bounds: [
+      round(Math.max(-180, west - dx)), round(Math.max(-85, south - dy)),
+      round(Math.min(180, east + dx)), round(Math.min(85, north + dy))]};
   }
 
-  /* After a move: ask at once for detail a shown layer lacks (before drawing anything, so the server
-     works while the page draws), then show in each layer the detail or its simplified copy. */
+  /* Ask the app's server for a detailed layer's lines around the view (one request at a time per layer:
+     a newer move cancels the one under way) and draw them when they come. */
+  function fetchDetail(map, group) {
+    var state = group.caDetail, wanted = wantedArea(map, state.pad);
+    if (state.pending) { state.pending.abort(); }
+    var pending = new AbortController(), url = state.url + "?z=" + wanted.zoom + "&bbox=" + wanted.bounds.join(",");
+    state.pending = pending;
+    state.askedAt = performance.now();
+    fetch(url, {signal: pending.signal, credentials: "same-origin"})
+      .then(function (response) {
+        return response.json().then(function (body) {
+          if (!response.ok) { throw new Error(body.error || response.statusText); }
+          return body;
+        });
+      })
+      .then(function (answer) {
+        if (state.pending !== pending) { return; }
+        state.pending = null;
+        if (answer && answer.geometry) { place(map, group, answer); }
+      })
+      .catch(function (err) {
+        if (state.pending === pending) { state.pending = null; syncDetail(map); }  // its simplified copy, then
+        if (err.name !== "AbortError") { console.error("Corridor Atlas: detail not loaded: " + err.message); }
+      });
+  }
+
+  /* Draw an answer in its layer's group: the detail replaces the one before once it is on its canvas. */
+  function place(map, group, answer) {
+    var state = group.caDetail, replaced = state.layer;
+    if (state.answer && state.answer.key === answer.key) { return; }
+    state.layer = detailLayer(state.base, answer);  // added to the group by syncDetail while it covers the view
+    state.answer = answer;
+    syncDetail(map);
+    if (!replaced) { return; }
+    setTimeout(function () {  // the old detail goes once the new one is drawn: its canvas with it
+      var renderer = replaced.options.renderer;
+      if (group.hasLayer(replaced)) { group.removeLayer(replaced); }
+      if (renderer._map) { renderer._map.removeLayer(renderer); }
+    }, 0);
+  }
+
+  /* After a move: ask for the detail a shown layer needs and lacks, then show in each layer what it has
+     for the view (and its simplified copy if the detail has not come WAIT_MS later). */
   function onMoved(map) {
-    var zoom = Math.ceil(map.getZoom() - 1e-9), missing = (map.caDetailed || []).some(function (group) {
+    var zoom = Math.ceil(map.getZoom() - 1e-9), asked = false;
+    (map.caDetailed || []).forEach(function (group) {
       var state = group.caDetail;
-      return map.hasLayer(group) && state.from !== null && zoom >= state.from && !covers(map, state.answer);
+      if (map.hasLayer(group) && zoom >= state.from && !covers(map, state.answer)) {
+        fetchDetail(map, group);
+        asked = true;
+      }
     });
-    if (missing) {
-      reportView(map);
-      setTimeout(function () { syncDetail(map); }, 0);  // after the app has the message on its way
-    } else {
-      syncDetail(map);
-    }
+    syncDetail(map);
+    if (asked) { setTimeout(function () { syncDetail(map); }, WAIT_MS); }
   }
 
-  /* The server's detail for the view: ``answers`` are ``{group, from, key, zoom, bounds, geometry, features}``
-     (one per detailed layer shown; ``from``: the zoom from which it needs detail, the rest only when the
-     view needs it). A layer left out, or without an answer, is drawn from its simplified copy. */
-  function detail(map, answers) {
-    var byGroup = {}, replaced = [];
-    answers.forEach(function (answer) { byGroup[answer.group] = answer; });
+  /* As the zoom changes (before the layers project their lines for it): a detail that cannot draw the
+     new view is hidden now, so it is not projected and drawn again for nothing. */
+  function onZoomed(map) {
+    (map.caDetailed || []).forEach(function (group) {
+      var state = group.caDetail;
+      if (state.layer && !covers(map, state.answer)) { setShown(group, state.layer, false); }
+    });
+  }
+
+  /* Full detail for the large line layers of ``sources``: ``{group, from, url, pad}``, one per detailed
+     layer shown (``from``: the zoom from which its simplified copy no longer draws within a pixel; ``url``:
+     where the app serves its lines of an area at a zoom). A layer left out is drawn from its simplified copy. */
+  function detail(map, sources) {
+    var byGroup = {};
+    sources.forEach(function (source) { byGroup[source.group] = source; });
     if (!map.caDetailed) {
       map.caDetailed = [];
+      map.on("zoom", function () { onZoomed(map); });
       map.on("moveend", function () { onMoved(map); });
     }
-    map.caDetailed.forEach(function (group) {
-      var answer = byGroup[group.caDetailName];
-      group.caDetail.from = answer ? answer.from : null;
-      if (!answer || !answer.geometry) { group.caDetail.answer = null; }
+    map.caDetailed.forEach(function (group) {  // a layer no longer detailed (filtered, replaced): its copy
+      if (byGroup[group.caDetailName]) { return; }
+      var state = group.caDetail;
+      if (state.pending) { state.pending.abort(); state.pending = null; }
+      state.from = Infinity;
+      state.answer = null;
     });
-    answers.forEach(function (answer) {
-      var group = window[answer.group];
+    sources.forEach(function (source) {
+      var group = window[source.group];
       if (!group) { return; }
       if (!group.caDetail) {
         var base = null;
         group.eachLayer(function (child) { if (child.caData) { base = child; } });
         if (!base) { return; }
-        group.caDetail = {base: base, layer: null, answer: null, from: answer.from};
-        group.caDetailName = answer.group;
-        group.on("add", function () { syncDetail(map); });  // switched on again: its canvases exist now
+        group.caDetail = {base: base, layer: null, answer: null, pending: null};
+        group.caDetailName = source.group;
+        group.on("add", function () { onMoved(map); });  // switched on again: its canvases exist now
         map.caDetailed.push(group);
       }
       var state = group.caDetail;
-      if (!answer.geometry || (state.answer && state.answer.key === answer.key)) { return; }
-      if (state.layer) { replaced.push([group, state.layer]); }
-      state.layer = detailLayer(state.base, answer);  // added to the group by syncDetail while it covers the view
-      state.answer = answer;
+      if (state.url !== source.url) {  // another copy of the layer (e.g. filtered): its detail is another
+        if (state.pending) { state.pending.abort(); state.pending = null; }
+        state.answer = null;
+      }
+      state.url = source.url;
+      state.from = source.from;
+      state.pad = source.pad;
     });
-    syncDetail(map);
-    setTimeout(function () {  // the old detail goes once the new one is drawn: its canvas with it
-      replaced.forEach(function (pair) {
-        var renderer = pair[1].options.renderer;
-        if (pair[0].hasLayer(pair[1])) { pair[0].removeLayer(pair[1]); }
-        if (renderer._map) { renderer._map.removeLayer(renderer); }
-      });
-    }, 0);
+    onMoved(map);
   }
 
   /* The map's own background colour: what shows outside the basemap's extent. */
