@@ -1,9 +1,10 @@
 """Corridor Atlas: the Streamlit app.
 
 ``streamlit run streamlit_app.py`` serves it: the server imports this module for its ``app``, which
-adds the atlas's own routes (the page data its map fetches, :mod:`app.page_data`) to Streamlit's, and
-then runs this script as ``__main__`` on every rerun. The page lives in the ``app`` package, so its
-functions, cache decorators and records are made once per server process, not on every run.
+adds the atlas's own routes (the page data its map fetches) and warm start to Streamlit's server
+(:mod:`app.server`), then runs this script as ``__main__`` on every rerun. The page lives in the
+``app`` package, so its functions, cache decorators and records are made once per server process,
+not on every run.
 """
 
 import streamlit as st
@@ -13,6 +14,6 @@ if __name__ == "__main__":
 
     main()
 else:
-    from app.page_data import ROUTES
+    from app.server import ROUTES, lifespan
 
-    app = st.App(__file__, routes=ROUTES)
+    app = st.App(__file__, routes=ROUTES, lifespan=lifespan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -161,7 +162,18 @@ def _front_end() -> Path:
 
 
 _FRONT_END = _front_end()
-_map_component = components.declare_component("corridor_atlas_map", path=str(_FRONT_END))
+
+
+@functools.cache
+def _map_component() -> Any:
+    """The map component, declared on first use.
+
+    Streamlit registers a component with the server only when it is declared in a session's run, and
+    this module may be imported first by the warm start (:mod:`app.server`).
+    """
+    return components.declare_component("corridor_atlas_map", path=str(_FRONT_END))
+
+
 _MAP_DIV = re.compile(r'<div class="folium-map" id="[^"]*"\s*></div>')
 
 
@@ -248,7 +260,7 @@ def show_map(page: MapPage, visible: Collection[str], ask: MapAsk, detail: str =
     asked = json.dumps(ask._asdict())
     control = f"CorridorAtlas.showOnly(window.map, {json.dumps(shown)}, {json.dumps(hidden)});"
 
-    return _map_component(
+    return _map_component()(
         script=page.script,
         header=page.header,
         html=page.html,

@@ -1,0 +1,48 @@
+"""The app's additions to Streamlit's server: the warm start makes a first run's shared data, or says why not."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+from app import server
+from app.data import basemap_page_data, catalog_layer_set, source
+from app.page_data import PREFIX
+from app.server import warm_up
+
+
+def test_the_warm_start_makes_what_a_first_run_takes_from_the_cache() -> None:
+    catalog_layer_set.clear()
+    basemap_page_data.clear()
+    warm_up()
+    made = catalog_layer_set(source())
+    assert len(made.layers) > 0 and not made.errors
+    assert catalog_layer_set(source()) is made  # the first run finds it made
+    assert basemap_page_data(source())[0]
+
+
+def test_a_warm_start_that_fails_is_logged_and_left_to_the_first_run(monkeypatch, tmp_path, caplog) -> None:
+    monkeypatch.setenv("CORRIDOR_ATLAS_CATALOG", str(tmp_path / "missing.toml"))
+    with caplog.at_level(logging.WARNING, logger="app.server"):
+        warm_up()  # does not raise
+    assert "warm start did not finish" in caplog.text
+
+
+def test_the_server_starts_its_warm_start_in_a_thread_beside_it(monkeypatch) -> None:
+    ran: list[str] = []
+    done = threading.Event()
+
+    def record() -> None:
+        ran.append(threading.current_thread().name)
+        done.set()
+
+    monkeypatch.setattr(server, "warm_up", record)
+
+    async def live() -> None:
+        async with server.lifespan(None):
+            pass  # the server serves here; the warm start does not hold it up
+
+    asyncio.run(live())
+    assert done.wait(5) and ran == ["corridor-atlas-warm-up"]
+    assert [route.path for route in server.ROUTES] == [PREFIX + "{token}"]
