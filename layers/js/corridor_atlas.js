@@ -613,7 +613,7 @@
   /* --- full detail by zoom (geo/detail.py): the lines of the view at the zoom's level of detail --- */
 
   /* The Leaflet layer of one detail answer: its lines, each drawn, labelled and described as its feature. */
-  function detailLayer(base, answer) {
+  function detailLayer(base, answer, pad) {
     var data = base.caData, options = base.caOptions, style = options.style, styled = styler(options);
     var features = geometries(answer.geometry).map(function (geometry, k) {
       var i = answer.features[k];
@@ -622,7 +622,8 @@
     var made = L.geoJSON(features, {
       style: function (feature) { return styled(style, data, feature.properties.i, false); },
       onEachFeature: function (feature, item) { describe(item, data, feature.properties.i, true, true); },
-      renderer: L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}),
+      // as far beyond the view as the answer reaches: a wider canvas would only rasterize empty pixels
+      renderer: L.canvas({padding: pad, pane: options.pane || "overlayPane"}),
       pane: options.pane || "overlayPane"
     });
     return attributed(made, options.attribution);
@@ -720,7 +721,7 @@
   function place(map, group, answer) {
     var state = group.caDetail, replaced = state.layer;
     if (state.answer && state.answer.key === answer.key) { return; }
-    state.layer = detailLayer(state.base, answer);  // added to the group by syncDetail while it covers the view
+    state.layer = detailLayer(state.base, answer, state.pad);  // added to the group by syncDetail while it covers the view
     state.answer = answer;
     syncDetail(map);
     if (!replaced) { return; }
