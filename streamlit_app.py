@@ -14,6 +14,6 @@ if __name__ == "__main__":
 
     main()
 else:
-    from app.server import ROUTES, lifespan
+    from app.server import lifespan, routes
 
-    app = st.App(__file__, routes=ROUTES, lifespan=lifespan)
+    app = st.App(__file__, routes=routes(), lifespan=lifespan)

@@ -5,8 +5,9 @@ only it knows, ``/_atlas/data/<token>``: the page script asks it with query para
 is made from the query in a worker thread. A source is served while the session keeps it (the
 session holds it; this registry only looks it up), so a closed session's URLs stop answering.
 
-The server's routes are :data:`ROUTES`, mounted by ``streamlit_app.py``. This module imports no
-geodata library, so the server starts without them.
+The server's routes are :func:`routes`, mounted by ``streamlit_app.py`` under the server's
+``server.baseUrlPath`` like Streamlit's own. This module imports no geodata library, so the server
+starts without them.
 """
 
 from __future__ import annotations
@@ -19,14 +20,22 @@ from typing import Any
 
 import anyio.to_thread
 import orjson
+import streamlit as st
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-__all__ = ["PREFIX", "ROUTES", "Answer", "Offered", "offer"]
+__all__ = ["PREFIX", "Answer", "Offered", "offer", "routes"]
 
-#: Where page data is served: ``PREFIX + token``.
+#: Where page data is served: the server's base path, then ``PREFIX + token``.
 PREFIX = "/_atlas/data/"
+
+
+def _base_path() -> str:
+    """The server's ``server.baseUrlPath`` as a path prefix ("" at the root, else "/<path>")."""
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
 
 #: What a source answers a query with: JSON-ready data, or ``ValueError`` with a message for the page.
 Answer = Callable[[Mapping[str, str]], Any]
@@ -54,7 +63,7 @@ def offer(kept: Offered, name: str, answer: Answer) -> str:
     source.answer = answer
     kept[name] = (token, source)
     _OFFERED[token] = source
-    return PREFIX + token
+    return _base_path() + PREFIX + token
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -74,5 +83,6 @@ async def _serve(request: Request) -> Response:
     return _json(data)
 
 
-#: The app's own routes, beside Streamlit's.
-ROUTES = [Route(PREFIX + "{token}", _serve, methods=["GET"])]
+def routes() -> list[Route]:
+    """The app's own routes, beside Streamlit's, under the same base path."""
+    return [Route(_base_path() + PREFIX + "{token}", _serve, methods=["GET"])]

@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from app.page_data import ROUTES
+from app.page_data import routes
 
-__all__ = ["ROUTES", "lifespan", "warm_up"]
+__all__ = ["lifespan", "routes", "warm_up"]
 
 _LOG = logging.getLogger(__name__)
 _THREAD = "corridor-atlas-warm-up"

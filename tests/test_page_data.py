@@ -8,12 +8,12 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from app.page_data import PREFIX, ROUTES, Offered, offer
+from app.page_data import PREFIX, Offered, offer, routes
 
 
 @pytest.fixture
 def client() -> TestClient:
-    return TestClient(Starlette(routes=ROUTES))
+    return TestClient(Starlette(routes=routes()))
 
 
 def _area(query: dict[str, str]) -> dict[str, object]:
@@ -58,3 +58,15 @@ def test_a_source_the_session_no_longer_keeps_is_no_longer_served(client) -> Non
     response = client.get(url, params={"z": "12", "bbox": "79,41,80,42"})
     assert response.status_code == 404 and "reload the page" in response.json()["error"]
     assert client.get(PREFIX + "not-a-token").status_code == 404
+
+
+def test_behind_a_base_path_the_route_and_its_urls_are_under_it(monkeypatch) -> None:
+    import streamlit as st
+
+    options = {"server.baseUrlPath": "/atlas/"}
+    monkeypatch.setattr(st, "get_option", lambda key: options[key])
+    client = TestClient(Starlette(routes=routes()))
+    url = offer(kept := {}, "up_net|feature_group_1", _area)
+    assert url.startswith("/atlas" + PREFIX) and kept
+    assert client.get(url, params={"z": "12", "bbox": "79,41,80,42"}).json()["asked"] == "79,41,80,42"
+    assert client.get(url.removeprefix("/atlas"), params={"z": "12", "bbox": "79,41,80,42"}).status_code == 404

@@ -45,4 +45,4 @@ def test_the_server_starts_its_warm_start_in_a_thread_beside_it(monkeypatch) -> 
 
     asyncio.run(live())
     assert done.wait(5) and ran == ["corridor-atlas-warm-up"]
-    assert [route.path for route in server.ROUTES] == [PREFIX + "{token}"]
+    assert [route.path for route in server.routes()] == [PREFIX + "{token}"]
