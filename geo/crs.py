@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import geopandas as gpd
 from pyproj import CRS, Geod, Transformer
@@ -70,22 +69,44 @@ def aeqd_transformer(lon: float, lat: float) -> Transformer:
     )
 
 
-@lru_cache(maxsize=1)
-def _mercator_transformers() -> tuple[Transformer, Transformer]:
-    return (
-        Transformer.from_crs(WGS84, WEB_MERCATOR, always_xy=True),
-        Transformer.from_crs(WEB_MERCATOR, WGS84, always_xy=True),
+#: PROJ pipelines, lon/lat (degrees) → Web Mercator and → :data:`REGION_CRS`: the same numbers as
+#: ``Transformer.from_crs(WGS84, …, always_xy=True)`` (checked in tests), made in microseconds. A
+#: transformer made from CRSs takes ~10 ms, and pyproj makes it again in each thread that uses it;
+#: Streamlit runs each script run in a new thread.
+_MERCATOR = "+proj=webmerc +ellps=WGS84"
+_REGION = "+proj=eqdc +lat_1=35 +lat_2=50 +lat_0=42.5 +lon_0=85 +ellps=WGS84"
+
+
+def _forward(projection: str) -> Transformer:
+    return Transformer.from_pipeline(
+        f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step {projection}"
+    )
+
+
+def _inverse(projection: str) -> Transformer:
+    return Transformer.from_pipeline(
+        f"+proj=pipeline +step +inv {projection} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
     )
 
 
 def to_mercator() -> Transformer:
-    """Return the shared lon/lat → Web Mercator transformer."""
-    return _mercator_transformers()[0]
+    """Return a lon/lat → Web Mercator transformer."""
+    return _forward(_MERCATOR)
 
 
 def from_mercator() -> Transformer:
-    """Return the shared Web Mercator → lon/lat transformer."""
-    return _mercator_transformers()[1]
+    """Return a Web Mercator → lon/lat transformer."""
+    return _inverse(_MERCATOR)
+
+
+def to_region() -> Transformer:
+    """Return a lon/lat → :data:`REGION_CRS` transformer."""
+    return _forward(_REGION)
+
+
+def from_region() -> Transformer:
+    """Return a :data:`REGION_CRS` → lon/lat transformer."""
+    return _inverse(_REGION)
 
 
 def require_wgs84(gdf: gpd.GeoDataFrame, what: str = "layer", *, fix: str = "convert it to EPSG:4326 first") -> None:
