@@ -288,29 +288,36 @@ def _tile_layers() -> list[folium.TileLayer]:
     ]
 
 
-#: Where a page names an element made by folium: a variable declared, or an HTML id, ending in its random id.
-_DECLARED = re.compile(r"(?:\b(?:var|let|const)\s+[A-Za-z_]+?|\bid=\"[A-Za-z_]+?)_([0-9a-f]{32})\b")
-
-
-_HEX_ID = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+#: A folium element's name in a page: ``<name>_<random id>``, the id 32 hex digits (``Element.get_name``).
+#: The pattern starts with a literal, which the regex engine finds fast: a page is ~0.3 MB of text.
+_NAMED = re.compile(r"_([0-9a-f]{32})(?![0-9a-f])")
+#: What precedes a name where the page declares it: a variable (``var``, ``let``, ``const``) or an HTML id.
+_DECLARES = re.compile(r"(?:(?<![A-Za-z0-9_$])(?:var|let|const)\s+|(?<![A-Za-z0-9_-])id=\")$")
+_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 
 
 def element_numbers(page: str) -> dict[str, str]:
     """Each random id folium gave an element of ``page`` (one it declares) → the element's number, in order."""
-    order = dict.fromkeys(match.group(1) for match in _DECLARED.finditer(page))
+    order: dict[str, None] = {}
+    for match in _NAMED.finditer(page):
+        start = match.start()
+        while start > 0 and page[start - 1] in _NAME_CHARS:  # back over the element's name
+            start -= 1
+        if start < match.start() and _DECLARES.search(page, max(0, start - 16), start):
+            order.setdefault(match.group(1), None)
     return {random_id: f"{n:08x}" for n, random_id in enumerate(order, start=1)}
 
 
 def stable_names(text: str, numbers: Mapping[str, str] | None = None) -> str:
     """``text`` with each element's random id replaced by its number (see :func:`element_numbers`).
 
-    The same map then always gives the same bytes; only ids the page declares are replaced, never
-    text that merely looks like one.
+    The same map then always gives the same bytes; only ids the page declares are replaced, where
+    they name an element, never text that merely looks like one.
     """
     numbers = element_numbers(text) if numbers is None else numbers
     if not numbers:
         return text
-    return _HEX_ID.sub(lambda match: numbers.get(match.group(0), match.group(0)), text)
+    return _NAMED.sub(lambda match: "_" + numbers.get(match.group(1), match.group(1)), text)
 
 
 def build_map(

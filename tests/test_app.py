@@ -281,9 +281,12 @@ def map_calls(monkeypatch):
     builds: list[tuple[tuple, dict]] = []
     component, build = app.mapview._map_component, layers.render.build_map
 
-    def recording_component(**kwargs):
-        calls.append(kwargs)
-        return component(**kwargs)
+    def recording_component():  # the component, declared on first use: it records each call
+        def call(**kwargs):
+            calls.append(kwargs)
+            return component()(**kwargs)
+
+        return call
 
     def recording_build(*args, **kwargs):
         builds.append((args, kwargs))

@@ -879,9 +879,12 @@ def test_catalog_background__is_refused_or_shown_as_text_in_the_app(background, 
     calls: list[dict] = []
     component = app.mapview._map_component
 
-    def recording(**kwargs):
-        calls.append(kwargs)
-        return component(**kwargs)
+    def recording():  # the component, declared on first use: it records each call
+        def call(**kwargs):
+            calls.append(kwargs)
+            return component()(**kwargs)
+
+        return call
 
     monkeypatch.setattr(app.mapview, "_map_component", recording)
     at = _app().run()

@@ -191,3 +191,25 @@ def test_map__one_scale_bar_in_kilometres():
     html = _render([])
     assert html.count("L.control.scale(") == 1
     assert 'L.control.scale({imperial: false, position: "bottomleft"})' in html
+
+
+def test_map__a_rebuilt_map_is_the_same_page_with_every_element_named_by_its_number(hostile_layer):
+    from app.mapview import component_page
+
+    spec = _spec()
+
+    def page():
+        return component_page(
+            build_map([(spec, layer_payload(spec, hostile_layer))], basemap=EMPTY_BASEMAP, basemap_parts={})
+        )
+
+    first, again = page(), page()
+    assert (first.script, first.header, first.key, first.groups) == (
+        again.script,
+        again.header,
+        again.key,
+        again.groups,
+    )
+    random_ids = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+    assert not random_ids.search(first.script + first.header + first.html)  # no folium id left unnumbered
+    assert all(re.fullmatch(r"feature_group_[0-9a-f]{8}", name) for name in first.groups.values())
