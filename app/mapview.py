@@ -229,12 +229,11 @@ def view_detail(page: MapPage, layers: LayerSet, visible: Collection[str], filte
     if not detailed:
         return ""
     offered: Offered = session.setdefault(_DETAIL_OFFERED, {})
-    sources = []
+    sources, names = [], set()
     for layer in detailed:
-        shown, group = layer.through(filters), page.groups[layer.id]
-        url = offer(offered, f"{layer.id}|{group}", partial(_answer, shown, group))
-        sources.append(detail_source(shown, group, url))
-    names = {f"{layer.id}|{page.groups[layer.id]}" for layer in detailed}
+        shown, group, name = layer.through(filters), page.groups[layer.id], f"{layer.id}|{page.groups[layer.id]}"
+        sources.append(detail_source(shown, group, offer(offered, name, partial(_answer, shown, group))))
+        names.add(name)
     for name in set(offered) - names:  # a layer hidden or removed: its URL stops answering, its data can go
         del offered[name]
     return detail_call(sources)

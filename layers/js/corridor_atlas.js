@@ -287,7 +287,7 @@
   }
 
   /* One layer's lines or areas: projected to Web Mercator once, drawn by its pane's FlatCanvas. */
-  var made = 0;
+  var flatMade = 0;
   var FlatShapes = L.Layer.extend({
     options: {pane: "overlayPane", attribution: ""},
 
@@ -300,7 +300,7 @@
       this._y = merc.y;
       this._starts = geometry.offsets[0];  // each part's first vertex, and the end
       this._features = featureParts(geometry.offsets);
-      this._order = made++;  // parts of a pane are drawn in the order they were made
+      this._order = flatMade++;  // parts of a pane are drawn in the order they were made
       var count = this._features.length - 1, box = new Float64Array(4 * count);
       for (var f = 0; f < count; f++) {
         var from = this._starts[this._features[f]], to = this._starts[this._features[f + 1]];
@@ -456,7 +456,7 @@
         describe(item, data, i, !labelled, !selectable);
       },
       interactive: options.interactive,
-      renderer: options.canvas || data.canvas ? canvasFor(options.pane || "overlayPane") : undefined,
+      renderer: options.canvas || data.canvas ? L.canvas({padding: 0.5, pane: options.pane || "overlayPane"}) : undefined,
       pane: options.pane || "overlayPane"
     });
     attributed(made, options.attribution);
@@ -474,16 +474,6 @@
       manageLabels(made, data);
     }
     return made;
-  }
-
-  /* The canvas a layer is drawn on: its own in the overlay pane (a layer's canvas is shown and hidden
-     with it), one for all the layers of another pane (the basemap's parts, drawn in the order they were
-     made): one canvas to resize, clear and redraw after each move, not one per part. */
-  var paneCanvases = {};
-  function canvasFor(pane) {
-    if (pane === "overlayPane") { return L.canvas({padding: 0.5, pane: pane}); }
-    if (!paneCanvases[pane]) { paneCanvases[pane] = L.canvas({padding: 0.5, pane: pane}); }
-    return paneCanvases[pane];
   }
 
   /* A pane of its own (e.g. the basemap's), under the overlays (400) and over tiles (200): what is
