@@ -11,7 +11,7 @@ import streamlit as st
 
 from app.data import source
 from app.results import corridor_analysis, network_lines, points, rail_network, route_analysis
-from app.state import CORRIDOR_KM, keep_view, session
+from app.state import CORRIDOR_KM, session
 from app.text import plain
 from geo.errors import CorridorAtlasError
 from geo.tables import spreadsheet_safe_csv
@@ -41,7 +41,6 @@ def corridor_panel(layers: LayerSet) -> None:
         index=None,
         format_func=lambda o: names.get(o, o),
         key="corridor",
-        on_change=keep_view,
         placeholder="Choose a pipeline, a rail line or a whole layer",
     )
     right.number_input(
@@ -50,7 +49,6 @@ def corridor_panel(layers: LayerSet) -> None:
         max_value=CORRIDOR_KM[1],
         step=5,
         key="corridor_km",
-        on_change=keep_view,
     )
     corridor = session.get("corridor")
     if not corridor:
@@ -122,7 +120,6 @@ def route_panel(layers: LayerSet) -> None:
             index=None,
             format_func=lambda fid: names.get(fid, fid),
             key=key,
-            on_change=keep_view,
             placeholder="A station, port, facility or city",
         )
     try:

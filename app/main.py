@@ -13,7 +13,16 @@ from app.analyses import corridor_panel, route_panel
 from app.data import basemap_page_data, load_current_catalog, source
 from app.drawings import take_drawings
 from app.failsafe import part
-from app.mapview import MapAsk, MapPage, map_page, map_state, show_map, view_detail
+from app.mapview import (
+    MapAsk,
+    MapPage,
+    analysis_call,
+    chosen_analyses,
+    map_page,
+    map_state,
+    show_map,
+    view_detail,
+)
 from app.panels import filters_of, metrics_section, status_line, visible_table
 from app.present import present, presenting
 from app.reports import charts_panel
@@ -182,7 +191,8 @@ def map_area(area: MapArea, toggles: DeltaGenerator) -> None:
     if area.page is not None:
         with part("map"):
             detail = view_detail(area.page, area.layers, visible, filters_of(UrlState.current()))
-            result = show_map(area.page, visible, map_ask(), detail)
+            analysis = analysis_call(area.layers, chosen_analyses(), source())
+            result = show_map(area.page, visible, map_ask(), detail, analysis)
             read_map_events(result)
             take_drawings()
     changed = visible != session.get(_DRAWN)

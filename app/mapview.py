@@ -18,61 +18,78 @@ import streamlit.components.v1 as components
 
 from app.data import DATA_CREDIT, Source, basemap_page_data, basemap_urls, catalog, data_bounds
 from app.page_data import Offered, offer
-from app.results import corridor_analysis, route_analysis
+from app.results import corridor_analysis, result, route_analysis
 from app.state import AppState, session
 from app.statics import published_link, serving
 from geo.errors import CorridorAtlasError
 from geo.filters import Filters, year_range
 from layers.detail import detail_answer, detail_call, detail_source, parsed_request
 from layers.layer import Layer, LayerSet
-from layers.render import BuiltMap, MapView, Overlay, build_map, element_numbers, overlay_payload, stable_names
+from layers.overlays import Overlay, overlay_call, overlay_payload
+from layers.render import BuiltMap, MapView, build_map, element_numbers, stable_names
 
 MAP_KEY = "map"
 
 
 class MapState(NamedTuple):
-    """Everything the map's page is made from. Which layers are shown is not part of it: see :func:`show_map`."""
+    """Everything the map's page is made from.
+
+    Which layers are shown is not part of it (see :func:`show_map`), nor are the corridor buffer and
+    the route: the page shows those by a call (see :func:`analysis_call`), so a new query keeps the map.
+    """
 
     layers: tuple[tuple[str, str], ...]  # LayerSet.key: each layer's content and declaration keys, in order
     filters: Filters  # statuses only: the page applies the year (the timeline) itself
     view: MapView | None
+
+
+class Analyses(NamedTuple):
+    """The analysis results a map shows: a corridor buffer (line or ``layer:<id>``, width) and a route."""
+
     corridor: str | None
     corridor_km: int
     route: tuple[str, str] | None
 
 
 def map_state(layers: LayerSet, state: AppState) -> MapState:
-    """The map state of this session: its layers, filters, opening view and analyses."""
+    """The map state of this session: its layers, filters and opening view."""
+    return MapState(layers=layers.key, filters=Filters(state.statuses, None), view=session.get("opening_view"))
+
+
+def chosen_analyses() -> Analyses:
+    """The corridor and route this session asked for (its Corridor and Route tabs, or its URL)."""
     origin, destination = session.get("route_from"), session.get("route_to")
-    return MapState(
-        layers=layers.key,
-        filters=Filters(state.statuses, None),
-        view=session.get("opening_view"),
+    return Analyses(
         corridor=session.get("corridor") or None,
         corridor_km=int(session.get("corridor_km") or 50),
         route=(origin, destination) if origin and destination and origin != destination else None,
     )
 
 
-def analysis_overlays(state: MapState, layers: LayerSet, src: Source) -> list[Overlay]:
-    """The corridor buffer and the route, when chosen, as map overlays."""
+def analysis_call(layers: LayerSet, asked: Analyses, src: Source) -> str:
+    """The page call showing the corridor buffer and the route asked for (made once per query and layers)."""
+    return result("analysis_call", (*asked, src), layers, lambda: overlay_call(analysis_overlays(asked, layers, src)))
+
+
+def analysis_overlays(asked: Analyses, layers: LayerSet, src: Source) -> list[Overlay]:
+    """The corridor buffer and the route, when chosen, as map overlays (one that cannot be made is left out)."""
     cat = catalog(src)
     overlays: list[Overlay] = []
-    if state.corridor and "buffer" in cat.analysis:
+    if asked.corridor and "buffer" in cat.analysis:
         try:
-            report = corridor_analysis(layers, state.corridor, state.corridor_km, src)
+            report = corridor_analysis(layers, asked.corridor, asked.corridor_km, src)
         except (CorridorAtlasError, KeyError):
-            report = None
+            report = None  # the Corridor tab says why
         if report is not None:
             title, style = cat.analysis["buffer"]
-            label = f"{title} ({state.corridor_km:g} km)"
-            tip = f"{label} around {state.corridor}"
+            label = f"{title} ({asked.corridor_km:g} km)"
+            tip = f"{label} around {_corridor_name(asked.corridor, layers)}"
             overlays.append(Overlay(label, overlay_payload(report.buffer, [tip]), style, "polygon"))
-    if state.route and "route" in cat.analysis:
+    if asked.route and "route" in cat.analysis:
         try:
-            route, _, _ = route_analysis(layers, *state.route, src)
+            route, _, _ = route_analysis(layers, *asked.route, src)
         except (CorridorAtlasError, KeyError):
-            route = None
+            route = None  # the Route tab says why
         if route is not None:
             title, style = cat.analysis["route"]
             label = f"{title} ({route.length_km:,.0f} km)"
@@ -80,6 +97,12 @@ def analysis_overlays(state: MapState, layers: LayerSet, src: Source) -> list[Ov
             tip = f"{route.origin} → {route.destination}: {route.length_km:,.0f} km"
             overlays.append(Overlay(label, overlay_payload(path, [tip]), style, "line"))
     return overlays
+
+
+def _corridor_name(corridor: str, layers: LayerSet) -> str:
+    from layers.scene import corridor_lines  # as the analysis itself names it
+
+    return corridor_lines(corridor, layers)[1]
 
 
 #: The map frame's height before the page's stylesheet makes it fill the window (see app/css/app.css).
@@ -140,7 +163,6 @@ def state_map(state: MapState, layers: LayerSet, src: Source) -> BuiltMap:
         view=state.view,
         fit=data_bounds([layer.frame for layer in layers]),
         attribution=DATA_CREDIT,
-        overlays=analysis_overlays(state, layers, src),
         link_assets=False,
         span=year_range(layers.frames().values()),
         draw=True,
@@ -243,16 +265,21 @@ def _answer(shown: Layer, group: str, query: Mapping[str, str]) -> dict[str, Any
     return detail_answer(shown, group, parsed_request(query))
 
 
+#: The call that takes earlier analysis results off the map when none is asked for.
+_NO_ANALYSIS = overlay_call([])
 #: Session key: the detail sources this session offered its pages (see :func:`app.page_data.offer`).
 _DETAIL_OFFERED = "_detail_offered"
 
 
-def show_map(page: MapPage, visible: Collection[str], ask: MapAsk, detail: str = "") -> dict[str, Any] | None:
+def show_map(
+    page: MapPage, visible: Collection[str], ask: MapAsk, detail: str = "", analysis: str = ""
+) -> dict[str, Any] | None:
     """Show a prepared map page with the ``visible`` layers on; return what the map sent back.
 
     A layer toggle changes only the small visibility call (the page script's ``showOnly``), so the
     map is not rebuilt: it keeps its view, and the server sends the page it already made.
-    ``detail`` (see :func:`view_detail`) draws large layers in full detail for the view.
+    ``detail`` (see :func:`view_detail`) draws large layers in full detail for the view;
+    ``analysis`` (see :func:`analysis_call`) shows the corridor buffer and route asked for.
     """
     shown = [name for lid, name in page.groups.items() if lid in visible]
     hidden = [name for lid, name in page.groups.items() if lid not in visible]
@@ -272,7 +299,7 @@ def show_map(page: MapPage, visible: Collection[str], ask: MapAsk, detail: str =
         center=None,
         feature_group=None,
         return_on_hover=False,
-        layer_control=f"{control} CorridorAtlas.apply(window.map, {asked}); {detail}",
+        layer_control=f"{control} CorridorAtlas.apply(window.map, {asked}); {detail} {analysis or _NO_ANALYSIS}",
         pixelated=False,
         css_links=list(page.css_links),
         js_links=list(page.js_links),

@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.data import source
-from app.mapview import MapAsk, MapState, map_page, show_map
+from app.mapview import Analyses, MapAsk, MapState, analysis_call, map_page, show_map
 from app.scenes import deck, open_scene, restore_workspace, save_workspace
 from app.state import keep_tab_widgets, page_widget_keys, read_map_events, session
 from app.text import plain
@@ -67,14 +67,7 @@ def _controls(index: int, count: int, scene: SnapshotRequest) -> None:
 def _scene_state(layers: LayerSet, scene: SnapshotRequest) -> MapState:
     """The map state a scene opens (as :func:`app.mapview.map_state` makes it once the scene is opened)."""
     statuses = tuple(scene.statuses or STATUSES)
-    return MapState(
-        layers=layers.key,
-        filters=Filters(statuses, None),
-        view=session.get("opening_view"),
-        corridor=scene.corridor,
-        corridor_km=int(scene.corridor_km),
-        route=scene.route,
-    )
+    return MapState(layers=layers.key, filters=Filters(statuses, None), view=session.get("opening_view"))
 
 
 def _prepare(layers: LayerSet, scenes: list[tuple[int, SnapshotRequest]]) -> None:
@@ -116,7 +109,8 @@ def present(layers: LayerSet) -> None:
         theme="light",
         bounds=scene.bbox,
     )
-    read_map_events(show_map(page, visible, ask))
+    asked = Analyses(scene.corridor, int(scene.corridor_km), scene.route)
+    read_map_events(show_map(page, visible, ask, analysis=analysis_call(shown, asked, source())))
     if scene.notes:
         with st.expander("Speaker notes"):
             st.markdown(plain(scene.notes))

@@ -220,9 +220,10 @@ class UrlState:
 
 
 def keep_view() -> None:
-    """A change that rebuilds the map (filters, corridor, route, uploads): reopen it where the user was looking.
+    """A change that rebuilds the map (filters, uploads, drawings): reopen it where the user was looking.
 
-    Layer toggles do not rebuild the map (see :func:`show_map`), so they leave the opening view alone.
+    Layer toggles, corridors and routes do not rebuild the map (see :func:`show_map`), so they leave
+    the opening view alone.
     """
     st.session_state["opening_view"] = st.session_state["view"]
 

@@ -121,14 +121,20 @@ class Session:
         }
         return await self.set(key, json_value=value)
 
+    def _map_calls(self) -> str:
+        """The page calls the last run sent the map (its ``layer_control``), empty without a map."""
+        key = next(iter(self.keys("map_")), None)
+        return "" if key is None else json.loads(self.widget(key).json_args).get("layer_control", "")
+
     def shown_layers(self) -> list[str] | None:
         """The layer groups the last run's map shows (from its ``showOnly`` call), or None without a map."""
-        key = next(iter(self.keys("map_")), None)
-        if key is None:
-            return None
-        control = json.loads(self.widget(key).json_args).get("layer_control", "")
-        found = re.search(r"showOnly\(window\.map, (\[.*?\]), \[", control)
+        found = re.search(r"showOnly\(window\.map, (\[.*?\]), \[", self._map_calls())
         return json.loads(found.group(1)) if found else None
+
+    def shown_analyses(self) -> list[str] | None:
+        """The titles of the analysis results the last run's map shows (a corridor buffer, a route), or None."""
+        found = re.search(r"CorridorAtlas\.analysis\(window\.map, (\[.*\])\);", self._map_calls())
+        return [item["title"] for item in json.loads(found.group(1))] if found else None
 
     async def _run(self, fragment_id: str = "") -> Run:
         back = BackMsg()

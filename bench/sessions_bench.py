@@ -112,11 +112,15 @@ async def _corridor(session: Session, tier: Tier, rng: random.Random) -> None:
         _check(await session.set("tab", string_value="Corridor"), tier, "corridor tab")
     options = list(session.widget("corridor").options)
     _check(await session.set("corridor", string_value=rng.choice(options)), tier, "corridor query")
-    if "corridor_km" in session.keys("corridor"):
-        _check(await session.set("corridor_km", double_value=float(rng.choice((10, 25, 50, 100)))), tier, "corridor km")
+    km = rng.choice((10, 25, 50, 100)) if "corridor_km" in session.keys("corridor") else None
+    if km is not None:
+        _check(await session.set("corridor_km", double_value=float(km)), tier, "corridor km")
     texts = session.last.texts if session.last else []
     if not any("Corridor length" in text for text in texts):
         tier.errors.append("corridor query: no corridor length shown")
+    shown = session.shown_analyses()
+    if km is not None and shown is not None and not any(title.endswith(f"({km} km)") for title in shown):
+        tier.errors.append(f"corridor query: the map shows {shown}, not the {km} km buffer")
 
 
 async def _act(session: Session, tier: Tier, rng: random.Random, until: float, think: tuple[float, float]) -> None:

@@ -304,11 +304,12 @@ class SafeLayerControl(MacroElement):
                     {%- endfor %}
                 },
             };
-            let {{ this.get_name() }} = L.control.layers(
+            let {{ this.get_name() }} = CorridorAtlas.layerControl(
+                {{ this._parent.get_name() }},
                 {{ this.get_name() }}_layers.base_layers,
                 {{ this.get_name() }}_layers.overlays,
                 {{ this.options }}
-            ).addTo({{ this._parent.get_name() }});
+            );
         {% endmacro %}
         """
     )

@@ -34,35 +34,18 @@ from layers.elements import (
 )
 from layers.payload import PageContent, PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
-from layers.style import Style, swatch_svg
+from layers.style import swatch_svg
 
 __all__ = [
     "DEFAULT_VIEW",
     "BuiltMap",
     "MapView",
-    "Overlay",
     "basemap_payloads",
     "build_map",
     "element_numbers",
     "layer_payload",
-    "overlay_payload",
     "stable_names",
 ]
-
-
-@dataclass(frozen=True)
-class Overlay:
-    """An analysis result drawn on the map (a corridor buffer, a route) under the catalog layers."""
-
-    title: str
-    payload: PageJSON
-    style: Style
-    geometry: str
-
-
-def overlay_payload(gdf: gpd.GeoDataFrame, tooltips: Sequence[str]) -> PageJSON:
-    """Page data for an overlay: geometry plus a plain-text tooltip per feature (escaped in the page)."""
-    return layer_data(gdf, text_content(len(gdf), tooltips))
 
 
 @dataclass(frozen=True)
@@ -330,7 +313,6 @@ def build_map(
     fit: tuple[float, float, float, float] | None = None,
     attribution: str = "",
     collapsed_control: bool = True,
-    overlays: Sequence[Overlay] = (),
     link_assets: bool = True,
     span: tuple[int, int] | None = None,
     draw: bool = False,
@@ -356,8 +338,6 @@ def build_map(
         Plain text added to the map's attribution (data credits).
     collapsed_control
         Whether the layer control starts folded into its button.
-    overlays
-        Analysis results, drawn under the layers, always on, in the legend.
     link_assets
         Whether the map's page links its scripts and stylesheets itself (a whole HTML page); without,
         whoever shows the map loads :attr:`BuiltMap.js` and :attr:`BuiltMap.css` (a component).
@@ -399,12 +379,6 @@ def build_map(
         base.add_to(fmap)
     legend_entries: list[tuple[folium.FeatureGroup, str]] = []
     groups: dict[str, str] = {}
-    for overlay in overlays:
-        group = folium.FeatureGroup(name=overlay.title, overlay=True, control=True, show=True)
-        DataLayer(overlay.payload, style=overlay.style.leaflet(), radius=overlay.style.radius).add_to(group)
-        group.add_to(fmap)
-        swatch = swatch_svg(overlay.style, overlay.geometry)
-        legend_entries.append((group, f"{swatch}<span>{escape(overlay.title)}</span>"))
     for spec, payload in layers:
         shown = spec.visible if visible is None else spec.id in visible
         group = folium.FeatureGroup(name=spec.title, overlay=True, control=True, show=shown)

@@ -395,6 +395,34 @@ def test_app__a_layer_toggle_hides_the_layer_in_the_same_map_and_a_filter_rebuil
     assert _shown_and_hidden(calls[-1])[1] == [cities]  # still off in the new map
 
 
+def _analysis(call: dict) -> list[dict]:
+    """The analysis results the map call asks the page to show."""
+    match = re.search(r"CorridorAtlas\.analysis\(window\.map, (\[.*\])\);", call["layer_control"])
+    return json.loads(match.group(1))
+
+
+def test_app__a_corridor_query_draws_its_buffer_on_the_same_map(map_calls):
+    """A corridor, its width and a route reach the map the session has (no new map, no new frame)."""
+    calls, builds = map_calls
+    at = _run(tab="Corridor")
+    first = calls[-1]
+    assert _analysis(first) == []
+    at.selectbox(key="corridor").set_value("layer:gas_pipelines").run()
+    assert not at.exception and len(builds) == 1  # the map is not rebuilt
+    assert calls[-1]["key"] == first["key"] and calls[-1]["script"] == first["script"]
+    (buffer,) = _analysis(calls[-1])
+    assert buffer["title"] == "Corridor buffer (50 km)"
+    assert "Corridor buffer (50 km)" in buffer["legend"] and buffer["legend"].startswith("<svg")
+    assert buffer["data"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert buffer["data"]["values"]["label"] == ["Corridor buffer (50 km) around Gas pipelines"]
+    wider = at.number_input(key="corridor_km").set_value(100).run()
+    (wide,) = _analysis(calls[-1])
+    assert wide["title"] == "Corridor buffer (100 km)" and wide["key"] != buffer["key"]
+    assert len(builds) == 1 and calls[-1]["key"] == first["key"]
+    wider.selectbox(key="corridor").set_value(None).run()
+    assert _analysis(calls[-1]) == []  # the page takes the buffer off
+
+
 def test_app__charts_tab_draws_investments_and_capacities_linked_to_sources():
     at = _run(tab="Charts")
     assert not at.exception and not at.error

@@ -158,6 +158,33 @@ def test_app__shared_link_reopens_the_same_layers(page, app_url):
     assert _outside(page.requests) == []
 
 
+def test_app__a_corridor_query_draws_on_the_map_the_user_has(page, app_url):
+    """The buffer joins the legend and the layer control, follows the width, and the map is not reloaded."""
+    page.goto(f"{app_url}/?tab=Corridor&corridor=layer:gas_pipelines&km=50")
+    frame = _map_frame(page)
+    rows = frame.locator(".ca-legend-row:not(.ca-legend-style):visible")
+    rows.filter(has_text="Corridor buffer (50 km)").wait_for(timeout=30_000)
+    assert rows.first.inner_text() == "Corridor buffer (50 km)"  # listed first, above the layers
+    assert frame.locator(".leaflet-caAnalysis-pane path").count() == 1
+    map_page = next(f for f in page.frames if "corridor_atlas_map" in f.url)
+    map_page.evaluate("() => { window.mapKept = true; }")
+    width = page.get_by_label("Distance, km")
+    width.fill("120")
+    width.press("Enter")
+    rows.filter(has_text="Corridor buffer (120 km)").wait_for(timeout=30_000)
+    assert rows.filter(has_text="Corridor buffer (50 km)").count() == 0
+    assert map_page.evaluate("() => window.mapKept === true")  # the same map, not a new frame
+    frame.locator(".leaflet-control-layers").hover()
+    entry = frame.locator(".leaflet-control-layers-overlays label", has_text="Corridor buffer (120 km)")
+    entry.locator("input").uncheck()  # the user switches it off: it leaves the map and the legend
+    assert frame.locator(".leaflet-caAnalysis-pane path").count() == 0
+    assert rows.filter(has_text="Corridor buffer").count() == 0
+    page.get_by_role("tab", name="Route").click()  # another rerun: what the user switched off stays off
+    page.get_by_text("From", exact=True).wait_for(timeout=30_000)
+    assert frame.locator(".leaflet-caAnalysis-pane path").count() == 0
+    assert _outside(page.requests) == []
+
+
 def test_html_snapshot__draws_its_features_offline_with_title_and_legend(page, tmp_path):
     from layers.snapshot import SnapshotRequest, write_snapshot
     from tests.conftest import snapshot_data

@@ -21,7 +21,7 @@ from layers.catalog import default_catalog  # noqa: E402
 
 
 def test_session_client__a_toggle_and_a_corridor_query_show_on_what_the_server_sends(app_url):
-    async def drive() -> tuple[list[str], list[str], list[str], list[str]]:
+    async def drive() -> tuple[list[str], list[str], list[str], list[str], list[str] | None]:
         session = Session(app_url, "view=44,80,6")
         await session.open()
         before = session.shown_layers() or []
@@ -32,14 +32,16 @@ def test_session_client__a_toggle_and_a_corridor_query_show_on_what_the_server_s
         await session.set("tab", string_value="Corridor")
         await session.set("corridor", string_value="All gas pipelines")
         texts = session.last.texts if session.last else []
+        analyses = session.shown_analyses()
         await session.close()
-        return before, after, again, texts
+        return before, after, again, texts, analyses
 
-    before, after, again, texts = asyncio.run(drive())
+    before, after, again, texts, analyses = asyncio.run(drive())
     on_by_default = [spec for spec in default_catalog().layers if spec.visible]
     assert len(before) == len(on_by_default) and len(after) == len(before) - 1
     assert set(after) < set(before) and again == before
     assert any(text.startswith("Corridor length, km (geodesic): ") for text in texts)
+    assert analyses == ["Corridor buffer (50 km)"]  # and the map the session has shows its buffer
 
 
 def test_sessions_bench__five_sessions_open_act_and_see_no_error(app_url):

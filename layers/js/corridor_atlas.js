@@ -517,7 +517,14 @@
   /* A legend control listing only the overlays currently on the map. ``entries`` are
      ``{layer, html}`` with the entry's HTML already escaped on the server (a swatch and a name). */
   function legend(map, entries, title, position) {
-    var control = L.control({position: position});
+    var control = L.control({position: position}), rows = null;
+    entries = entries.slice();
+    function makeRow(entry, before) {
+      entry.row = L.DomUtil.create("div", "ca-legend-row");
+      entry.row.setAttribute("role", "listitem");
+      entry.row.innerHTML = entry.html;
+      rows.insertBefore(entry.row, before);
+    }
     control.onAdd = function () {
       var box = L.DomUtil.create("div", "ca-legend");
       box.setAttribute("role", "list");
@@ -525,12 +532,8 @@
       head.type = "button";
       head.textContent = title;
       head.setAttribute("aria-expanded", "true");
-      var rows = L.DomUtil.create("div", "ca-legend-rows", box);
-      entries.forEach(function (entry) {
-        entry.row = L.DomUtil.create("div", "ca-legend-row", rows);
-        entry.row.setAttribute("role", "listitem");
-        entry.row.innerHTML = entry.html;
-      });
+      rows = L.DomUtil.create("div", "ca-legend-rows", box);
+      entries.forEach(function (entry) { makeRow(entry, null); });
       if (window.CorridorAtlas.legendStyles) { window.CorridorAtlas.legendStyles(map, rows); }
       function fold(folded) {
         box.classList.toggle("ca-folded", folded);
@@ -556,7 +559,57 @@
     }
     map.on("overlayadd overlayremove layeradd layerremove ca:drawn", later);
     refresh();
+    /* An entry added later goes in at ``index`` (an analysis result, listed first); one removed goes. */
+    control.add = function (entry, index) {
+      makeRow(entry, rows.children[index] || null);
+      entries.push(entry);
+      later();
+    };
+    control.remove = function (layer) {
+      entries = entries.filter(function (entry) {
+        if (entry.layer !== layer) { return true; }
+        entry.row.remove();
+        return false;
+      });
+    };
+    map.caLegend = control;
     return control;
+  }
+
+  /* Leaflet's layer control, kept on the map so analysis results can join and leave it. ``base`` and
+     ``overlays`` are keyed by their names, already escaped on the server. */
+  function layerControl(map, base, overlays, options) {
+    map.caLayerControl = L.control.layers(base, overlays, options).addTo(map);
+    return map.caLayerControl;
+  }
+
+  /* --- analysis results (a corridor buffer, a route): shown by a call, not built into the map --- */
+
+  var ANALYSIS_PANE = "caAnalysis";
+
+  /* Show exactly ``items`` as the map's analysis results: each ``{key, title, legend, style, radius,
+     data}`` (``title`` and ``legend`` escaped on the server). One whose key is already shown stays as
+     it is (switched off in the layer control, it stays off); one no longer listed leaves the map, the
+     layer control and the legend. They draw in a pane under the layers and over the basemap. */
+  function analysis(map, items) {
+    var shown = map.caAnalysis || (map.caAnalysis = {}), wanted = {};
+    if (!map.getPane(ANALYSIS_PANE)) { map.createPane(ANALYSIS_PANE).style.zIndex = 390; }
+    items.forEach(function (item) { wanted[item.key] = true; });
+    Object.keys(shown).forEach(function (key) {
+      if (wanted[key]) { return; }
+      var group = shown[key];
+      map.removeLayer(group);
+      if (map.caLayerControl) { map.caLayerControl.removeLayer(group); }
+      if (map.caLegend) { map.caLegend.remove(group); }
+      delete shown[key];
+    });
+    items.forEach(function (item, index) {
+      if (shown[item.key]) { return; }
+      var drawn = layer(item.data, {style: item.style, radius: item.radius, interactive: true, pane: ANALYSIS_PANE});
+      var group = shown[item.key] = L.featureGroup([drawn]).addTo(map);
+      if (map.caLayerControl) { map.caLayerControl.addOverlay(group, item.title); }
+      if (map.caLegend) { map.caLegend.add({layer: group, html: item.legend}, index); }
+    });
   }
 
   /* How many features a layer draws now (a layer still loading counts as drawing one). */
@@ -795,6 +848,7 @@
 
   window.CorridorAtlas = {
     esc: esc, present: present, detailsHtml: detailsHtml, geometries: geometries, layer: layer, remoteLayer: remoteLayer, popupHtml: popupHtml,
-    tooltipHtml: tooltipHtml, legend: legend, background: background, titleBox: titleBox, showOnly: showOnly, detail: detail
+    tooltipHtml: tooltipHtml, legend: legend, background: background, titleBox: titleBox, showOnly: showOnly, detail: detail,
+    layerControl: layerControl, analysis: analysis
   };
 })();
