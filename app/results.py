@@ -23,7 +23,7 @@ from geo.kinds import spot
 from layers.layer import Layer, LayerSet
 
 if TYPE_CHECKING:  # imported where used: analyses (networkx) only when asked for
-    from geo.corridor import CorridorReport
+    from geo.corridor import CorridorReport, LineFacts
     from geo.network import Network, Route
 
 _T = TypeVar("_T")
@@ -94,14 +94,21 @@ def corridor_lines(corridor: str, layers: LayerSet) -> gpd.GeoDataFrame:
 
 
 def corridor_analysis(layers: LayerSet, corridor: str, km: int, src: Source) -> CorridorReport:
-    """Buffer, facilities inside, km per country and border crossings of a corridor (read-only)."""
-    from geo.corridor import corridor_report
+    """Buffer, facilities inside, km per country and border crossings of a corridor (read-only).
+
+    The km per country and the crossings are made once per corridor: another width reuses them.
+    """
+    from geo.corridor import corridor_report, line_facts
     from geo.places import crossing_places
 
+    def facts() -> LineFacts:
+        places = crossing_places(points(layers))
+        return line_facts(corridor_lines(corridor, layers), countries(src), places=places)
+
     def make() -> CorridorReport:
-        inside = points(layers)
-        lines = corridor_lines(corridor, layers)
-        return corridor_report(lines, inside, countries(src), float(km), places=crossing_places(inside))
+        lines, inside = corridor_lines(corridor, layers), points(layers)
+        made = result("corridor_facts", (corridor, src), layers, facts)
+        return corridor_report(lines, inside, countries(src), float(km), facts=made)
 
     return result("corridor", (corridor, km, src), layers, make)
 

@@ -25,7 +25,15 @@ from geo.errors import CRSError
 from geo.kinds import spot
 from geo.measure import length_by_country_km
 
-__all__ = ["CorridorReport", "corridor_buffer", "corridor_report", "distance_to_nearest_km", "possibly_within"]
+__all__ = [
+    "CorridorReport",
+    "LineFacts",
+    "corridor_buffer",
+    "corridor_report",
+    "distance_to_nearest_km",
+    "line_facts",
+    "possibly_within",
+]
 
 
 #: Lines are simplified within this share of the buffer's width before buffering.
@@ -151,6 +159,33 @@ def _project(transformer: Transformer, xy: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class LineFacts:
+    """What a corridor's lines are, whatever its width: km per country and border crossings."""
+
+    length_by_country: pd.DataFrame
+    crossings: tuple[tuple[str, BorderCrossing], ...]
+
+
+def line_facts(
+    lines: gpd.GeoDataFrame,
+    countries: gpd.GeoDataFrame,
+    *,
+    country_field: str = "sovereign",
+    places: gpd.GeoDataFrame | None = None,
+) -> LineFacts:
+    """Each country's geodesic km of the lines (longest first) and where they cross a border."""
+    split = length_by_country_km(lines, countries, country_field=country_field)
+    by_country = split.groupby("country", as_index=False)["length_km"].sum().sort_values("length_km", ascending=False)
+    crossings = tuple(
+        (str(line_id), crossing)
+        for line_id, geom in lines.geometry.items()
+        for part in shapely.get_parts(geom)
+        for crossing in border_crossings(part, countries, country_field=country_field, places=places)
+    )
+    return LineFacts(by_country.reset_index(drop=True), crossings)
+
+
+@dataclass(frozen=True)
 class CorridorReport:
     """What lies along a corridor: its buffer, the facilities inside, km per country, border crossings."""
 
@@ -169,6 +204,7 @@ def corridor_report(
     *,
     country_field: str = "sovereign",
     places: gpd.GeoDataFrame | None = None,
+    facts: LineFacts | None = None,
 ) -> CorridorReport:
     """Analyse a corridor made of one or more lines.
 
@@ -186,6 +222,8 @@ def corridor_report(
         Column of ``countries`` naming the country.
     places
         Named points that name the border crossings.
+    facts
+        The lines' :func:`line_facts`, when already made (they do not depend on the width).
 
     Returns
     -------
@@ -202,17 +240,12 @@ def corridor_report(
     )
     pieces = lines.set_geometry(shapely.segmentize(lines.geometry.to_numpy(), PIECE_DEG))
     maybe = possibly_within(facilities, pieces, distance_km)  # measure only what may be inside: the rest is far
-    near = distance_to_nearest_km(facilities[maybe], pieces, within_km=distance_km).reindex(facilities.index)
-    inside = facilities.drop(columns=facilities.geometry.name).join(near)
-    inside = inside[inside["distance_km"] <= distance_km].sort_values("distance_km")
+    near = distance_to_nearest_km(facilities[maybe], pieces, within_km=distance_km)
+    within = facilities.index[facilities.index.isin(near.index[near["distance_km"] <= distance_km])]
+    near = near.loc[within].sort_values("distance_km", kind="stable")  # equal distances in the facilities' order
+    inside = facilities.loc[near.index].drop(columns=facilities.geometry.name).join(near)  # only the rows inside
     names = lines["name"] if "name" in lines.columns else pd.Series(lines.index.astype(str), index=lines.index)
     inside["nearest_line"] = [str(names.loc[i]) for i in inside["nearest_id"]]
-    split = length_by_country_km(lines, countries, country_field=country_field)
-    by_country = split.groupby("country", as_index=False)["length_km"].sum().sort_values("length_km", ascending=False)
-    crossings = tuple(
-        (str(line_id), crossing)
-        for line_id, geom in lines.geometry.items()
-        for part in shapely.get_parts(geom)
-        for crossing in border_crossings(part, countries, country_field=country_field, places=places)
-    )
-    return CorridorReport(distance_km, buffer, inside, by_country.reset_index(drop=True), crossings)
+    if facts is None:
+        facts = line_facts(lines, countries, country_field=country_field, places=places)
+    return CorridorReport(distance_km, buffer, inside, facts.length_by_country, facts.crossings)

@@ -91,6 +91,35 @@ def test_corridor_report__facilities_km_per_country_and_the_crossing(meridian_co
     assert report.buffer.geometry.iloc[0].contains(inside)
 
 
+def test_corridor_report__another_width_reuses_the_line_facts_and_lists_nearest_first(meridian_corridor):
+    """A width change gives the same km and crossings from the facts made once; the facilities nearest first."""
+    from shapely.geometry import box
+
+    from geo.corridor import corridor_report, line_facts
+
+    east = _points_at(80, 45, 90, [30, 10, 80])
+    west = _points_at(80, 45, 270, [12])
+    facilities = gpd.GeoDataFrame(
+        {"name": ["E30", "E10", "E80", "W12"]},
+        geometry=[*east.geometry, *west.geometry],
+        index=["e30", "e10", "e80", "w12"],
+        crs=4326,
+    )
+    countries = gpd.GeoDataFrame(
+        {"sovereign": ["South", "North"]}, geometry=[box(75, 38, 85, 46), box(75, 46, 85, 52)], crs=4326
+    )
+    lines = meridian_corridor.assign(name="Meridian line")
+    facts = line_facts(lines, countries)
+    for km in (20, 50, 100):
+        whole = corridor_report(lines, facilities, countries, km)
+        reused = corridor_report(lines, facilities, countries, km, facts=facts)
+        assert reused.length_by_country.equals(whole.length_by_country) and reused.crossings == whole.crossings
+        assert reused.facilities.equals(whole.facilities)
+    assert list(whole.facilities.index) == ["e10", "w12", "e30", "e80"]
+    assert whole.facilities["distance_km"].tolist() == pytest.approx([10, 12, 30, 80], abs=0.05)
+    assert list(corridor_report(lines, facilities, countries, 20, facts=facts).facilities.index) == ["e10", "w12"]
+
+
 def test_corridor_buffer__a_line_outside_the_projection_extent_is_refused_by_name():
     from geo.errors import CRSError
 
