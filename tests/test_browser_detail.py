@@ -117,6 +117,31 @@ def test_app__a_bend_the_simplified_copy_drops_is_drawn_at_zoom_14(page, app_url
     with_detail = Image.open(io.BytesIO(element.screenshot()))
     assert _drawn_near(with_detail, x, y, rgb), "the bend's apex is not drawn at zoom 14"
 
+    # A zoom out to a view the detail does not cover: while its detail comes (in time), the simplified
+    # copy is not drawn in between (it would cost more than the detail), and then the detail is drawn.
+    copy_drawn, came_ms = frame.evaluate(
+        """async ([lat, lon]) => {
+          const group = window.map.caDetailed[0], s = group.caDetail, before = s.answer;
+          const copyShown = () => group.hasLayer(s.base) && !(s.base.options.renderer || {}).caHidden;
+          let drawn = false, came = null;
+          const start = performance.now();
+          window.map.setView([lat, lon], 11, {animate: false});
+          while (performance.now() - start < 20000) {
+            if (came === null && s.answer !== before) { came = performance.now() - start; }
+            drawn = drawn || copyShown();
+            if (s.answer !== before && s.answer.zoom >= 11 && group.hasLayer(s.layer)) { break; }
+            await new Promise((done) => requestAnimationFrame(done));
+          }
+          return [drawn, came];
+        }""",
+        [APEX[1] + 0.3, APEX[0] + 0.3],
+    )
+    assert came_ms is not None, "no detail for the zoomed-out view"
+    assert not copy_drawn or came_ms > 250, f"the simplified copy was drawn while its detail came in {came_ms:.0f} ms"
+    frame.evaluate(go)
+    frame.wait_for_function(shown, timeout=30_000)
+    time.sleep(0.5)
+
     # The same view from the simplified copy alone: the apex is bare (the copy draws the chord 300 m south).
     # Shown the way the page shows it: its canvas follows the map again and draws this view.
     frame.evaluate(

@@ -712,14 +712,16 @@
   var WAIT_MS = 250;
 
   /* In each detailed layer's group: the detail where it covers the view, else the simplified copy; but
-     while the view's detail is on its way (for up to WAIT_MS), the last detail stays as it is drawn. */
+     while the view's detail is on its way (for up to WAIT_MS), what is drawn stays as it is: the last
+     detail if it is still drawn, the copy if it is, and nothing if a zoom hid the detail (drawing the
+     whole copy for a moment would cost more than the detail it waits for). */
   function syncDetail(map) {
     (map.caDetailed || []).forEach(function (group) {
       var state = group.caDetail, useDetail = Boolean(state.layer) && covers(map, state.answer);
       var drawn = Boolean(state.layer) && group.hasLayer(state.layer) && !state.layer.options.renderer.caHidden;
-      var waiting = !useDetail && drawn && Boolean(state.pending) && performance.now() - state.askedAt < WAIT_MS;
-      setShown(group, state.layer, useDetail || waiting);
-      setShown(group, state.base, !useDetail && !waiting);
+      var waiting = !useDetail && Boolean(state.pending) && performance.now() - state.askedAt < WAIT_MS;
+      setShown(group, state.layer, useDetail || (waiting && drawn));
+      if (!waiting) { setShown(group, state.base, !useDetail); }
     });
   }
 
