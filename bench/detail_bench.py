@@ -4,9 +4,9 @@ Run: uv run python bench/detail_bench.py [--vertices 10000000] [--views 12] [--n
 
 One run, on the synthetic corridor lines of ``bench/scale_bench.py`` saved as a GeoPackage:
 
-1. In this process, the upload path: the file read under its budget (``read_within_budget``, in a
-   worker) and made a layer with its levels of detail (``upload_layer``); seconds and this
-   process's peak memory.
+1. In a child process (which exits before the app is started), the upload path: the file read
+   under its budget (``read_within_budget``, in a worker) and made a layer with its levels of
+   detail (``upload_layer``); seconds and that process's peak memory.
 2. Accuracy: for views at zooms 5 to 17, the farthest any vertex of the full lines inside the view
    lies from the lines the view is sent, in screen pixels (Web Mercator, as Leaflet draws).
 3. In the app (started here, its upload limit raised to take the file) and headless Chromium: the
@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import os
 import re
 import resource
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -193,6 +195,31 @@ def in_app(path: Path, features: int, moves: list[tuple[float, float, int]], wor
     return figures
 
 
+def in_process(vertices: int, count: int, workdir: Path) -> tuple[int, list[tuple[float, float, int]]]:
+    """Write the file, then measure the upload path, first paint and accuracy here; the features and views."""
+    lines, _ = synthetic(vertices)
+    path = workdir / "network.gpkg"
+    lines.to_file(path, driver="GPKG", engine="pyogrio")
+    del lines
+    print(f"{vertices:,} vertices in {path.stat().st_size / 1e6:,.0f} MB of GeoPackage")
+    layer, read_s, index_s, peak = ingest_and_index(path)
+    levels = ", ".join(f"z{level.zoom}: {level.vertices:,}" for level in layer.detail.levels)
+    print(f"levels of detail (above zoom {layer.detail.base_zoom}): {levels}")
+    _line("read + index (this process)", f"{read_s:.1f} + {index_s:.1f} s", f"≤ {INGEST_S:g} s",
+          read_s + index_s <= INGEST_S)  # fmt: skip
+    print(f"         peak memory of this process: {peak:,.0f} MiB")
+    painted = first_paint_s(layer)
+    _line("first paint of a map page with the layer", f"{painted:.2f} s" if painted else "> 60 s",
+          f"≤ {FIRST_PAINT_S:g} s", painted is not None and painted <= FIRST_PAINT_S)  # fmt: skip
+    moves = views(layer, count)
+    worst = max(farthest_px(layer, zoom, _around(lat, lon, zoom)) for lat, lon, zoom in moves)
+    low = max(farthest_px(layer, zoom, (60.0, 36.0, 100.0, 50.0)) for zoom in (5, 6, 7))
+    _line("farthest vertex from what is drawn (zooms 5–16)", f"{max(worst, low):.2f} px", f"≤ {PIXELS:g} px",
+          max(worst, low) <= PIXELS)  # fmt: skip
+    sys.stdout.flush()
+    return len(layer.frame), moves
+
+
 def _line(label: str, figure: str, target: str, met: bool) -> None:
     print(f"{'met    ' if met else 'NOT met'}  {label:<52} {figure:>14}   target {target}")
 
@@ -206,29 +233,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="corridor-atlas-detail-") as folder:
         workdir = Path(folder)
-        lines, _ = synthetic(args.vertices)
-        path = workdir / "network.gpkg"
-        lines.to_file(path, driver="GPKG", engine="pyogrio")
-        del lines
-        print(f"{args.vertices:,} vertices in {path.stat().st_size / 1e6:,.0f} MB of GeoPackage")
-        layer, read_s, index_s, peak = ingest_and_index(path)
-        levels = ", ".join(f"z{level.zoom}: {level.vertices:,}" for level in layer.detail.levels)
-        print(f"levels of detail (above zoom {layer.detail.base_zoom}): {levels}")
-        _line("read + index (this process)", f"{read_s:.1f} + {index_s:.1f} s", f"≤ {INGEST_S:g} s",
-              read_s + index_s <= INGEST_S)  # fmt: skip
-        print(f"         peak memory of this process: {peak:,.0f} MiB")
-        painted = first_paint_s(layer)
-        _line("first paint of a map page with the layer", f"{painted:.2f} s" if painted else "> 60 s",
-              f"≤ {FIRST_PAINT_S:g} s", painted is not None and painted <= FIRST_PAINT_S)  # fmt: skip
-        moves = views(layer, args.views)
-        worst = max(farthest_px(layer, zoom, _around(lat, lon, zoom)) for lat, lon, zoom in moves)
-        low = max(farthest_px(layer, zoom, (60.0, 36.0, 100.0, 50.0)) for zoom in (5, 6, 7))
-        _line("farthest vertex from what is drawn (zooms 5–16)", f"{max(worst, low):.2f} px", f"≤ {PIXELS:g} px",
-              max(worst, low) <= PIXELS)  # fmt: skip
-        features = len(layer.frame)
-        del layer
+        # The file and the figures of this machine's own process are made in a child process: once it
+        # exits, the memory it used is the system's again. Held by this process, it slowed the app's
+        # upload of the same file measured next (13.6 s instead of 10.3 s on this virtual machine,
+        # whose server then faulted in memory the system had not backed yet).
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as child:
+            features, moves = child.submit(in_process, args.vertices, args.views, workdir).result()
         if args.no_app:
             return
+        path = workdir / "network.gpkg"
         figures = in_app(path, features, moves, workdir)
         _line("upload in the app, until listed", f"{figures['upload_s']:.1f} s", f"≤ {INGEST_S:g} s",
               figures["upload_s"] <= INGEST_S)  # fmt: skip

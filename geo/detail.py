@@ -16,7 +16,10 @@ vertices of the finer one, so all levels together hold at most twice the layer.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -140,6 +143,35 @@ class DetailPyramid:
         return DetailPiece(level.zoom, np.asarray(lines, dtype=object), level.features[found][which])
 
 
+#: How many threads make a pyramid's projection and simplification (PROJ and GEOS release the GIL).
+_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _mercator_xy(lonlat: np.ndarray) -> np.ndarray:
+    """Web Mercator x, y of lon/lat vertices (latitudes clipped to ±85°), in one slice per thread.
+
+    Each thread has a transformer of its own (a pyproj transformer is not shared between threads).
+    """
+
+    def project(chunk: np.ndarray) -> np.ndarray:
+        x, y = to_mercator().transform(chunk[:, 0], np.clip(chunk[:, 1], -85.0, 85.0))
+        return np.column_stack([x, y])
+
+    if _THREADS == 1 or len(lonlat) < 100_000:
+        return project(lonlat)
+    with ThreadPoolExecutor(_THREADS) as pool:
+        return np.concatenate(list(pool.map(project, np.array_split(lonlat, _THREADS))))
+
+
+def _simplified(lines: np.ndarray, tolerance_m: float) -> np.ndarray:
+    """``shapely.simplify`` of every line (no topology kept), in one slice of the lines per thread."""
+    simplify = partial(shapely.simplify, tolerance=tolerance_m, preserve_topology=False)
+    if _THREADS == 1 or len(lines) < 2 * _THREADS:
+        return simplify(lines)
+    with ThreadPoolExecutor(_THREADS) as pool:
+        return np.concatenate(list(pool.map(simplify, np.array_split(lines, _THREADS))))
+
+
 def _pieces(xy: np.ndarray, line_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut lines (vertices ``xy``, each line from ``line_starts[i]`` to the next) into overlapping pieces.
 
@@ -216,13 +248,13 @@ def detail_pyramid(gdf: gpd.GeoDataFrame, display_tolerance_deg: float) -> Detai
     if len(parts) == 0:
         return None
     lonlat, which = shapely.get_coordinates(parts, return_index=True)
-    x, y = to_mercator().transform(lonlat[:, 0], np.clip(lonlat[:, 1], -85.0, 85.0))
+    xy = _mercator_xy(lonlat)
     del lonlat
-    full = shapely.linestrings(np.column_stack([x, y]), indices=which)
-    del x, y, which
+    full = shapely.linestrings(xy, indices=which)
+    del xy, which
     levels = [_level(_FULL, full, features)]  # the full geometry serves every zoom
     source = full
     for zoom in reversed(_zooms_to_keep(full, base_zoom)):
-        source = shapely.simplify(source, PIXEL_SHARE * metres_per_pixel(zoom), preserve_topology=False)
+        source = _simplified(source, PIXEL_SHARE * metres_per_pixel(zoom))
         levels.append(_level(zoom, source, features))
     return DetailPyramid(base_zoom, tuple(levels[::-1]), gdf.index.to_numpy())

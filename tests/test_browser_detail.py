@@ -88,8 +88,9 @@ def test_app__a_bend_the_simplified_copy_drops_is_drawn_at_zoom_14(page, app_url
     page.get_by_role("checkbox", name=re.compile("network")).first.wait_for(timeout=120_000)
 
     shown = (
-        "() => { var d = window.map.caDetailed || [], s = d.length && d[0].caDetail; return Boolean(s && s.answer"
-        " && s.answer.zoom >= 14 && s.layer && s.layer.options.renderer._container.style.display === ''); }"
+        "() => { var d = window.map.caDetailed || [], s = d.length && d[0].caDetail;"
+        " var canvas = s && s.layer && s.layer.options.renderer._container;"  # none while not on the map
+        " return Boolean(s && s.answer && s.answer.zoom >= 14 && canvas && canvas.style.display === ''); }"
     )
     go = f"() => {{ window.map.setView([{APEX[1] - 0.001}, {APEX[0]}], 14, {{animate: false}}); return 0; }}"
     frame, deadline = None, time.monotonic() + 90

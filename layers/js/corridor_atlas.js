@@ -665,8 +665,9 @@
     var made = L.geoJSON(features, {
       style: function (feature) { return styled(style, data, feature.properties.i, false); },
       onEachFeature: function (feature, item) { describe(item, data, feature.properties.i, true, true); },
-      // as far beyond the view as the answer reaches: a wider canvas would only rasterize empty pixels
-      renderer: L.canvas({padding: pad, pane: options.pane || "overlayPane"}),
+      // Leaflet's own 10 % beyond the view (or less, as far as the answer reaches): every pixel of the
+      // canvas is rasterised again after each move, and the answer's wider margin serves pans anyway
+      renderer: L.canvas({padding: Math.min(pad, 0.1), pane: options.pane || "overlayPane"}),
       pane: options.pane || "overlayPane"
     });
     return attributed(made, options.attribution);
