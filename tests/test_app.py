@@ -423,6 +423,18 @@ def test_app__a_corridor_query_draws_its_buffer_on_the_same_map(map_calls):
     assert _analysis(calls[-1]) == []  # the page takes the buffer off
 
 
+def test_app__a_route_and_a_corridor_show_together_on_the_map(map_calls):
+    """A route from the URL and a corridor are both in the map's call, the buffer first, the route's km in its title."""
+    calls, builds = map_calls
+    at = _run({"from": "khorgos-gateway", "to": "lianyungang-kz-terminal"}, tab="Route")
+    (route,) = _analysis(calls[-1])
+    assert route["title"] == "Route (4,298 km)"  # Khorgos Gateway → Lianyungang over the land bridge
+    assert route["data"]["geometry"]["type"] in ("LineString", "MultiLineString")
+    _open(at, "Corridor").selectbox(key="corridor").set_value("layer:oil_pipelines").run()
+    assert [item["title"] for item in _analysis(calls[-1])] == ["Corridor buffer (50 km)", route["title"]]
+    assert len(builds) == 1  # one map for all of it
+
+
 def test_app__charts_tab_draws_investments_and_capacities_linked_to_sources():
     at = _run(tab="Charts")
     assert not at.exception and not at.error
