@@ -18,7 +18,7 @@ import streamlit.components.v1 as components
 
 from app.data import DATA_CREDIT, Source, basemap_page_data, basemap_urls, catalog, data_bounds
 from app.page_data import Offered, offer
-from app.results import corridor_analysis, result, route_analysis
+from app.results import corridor_analysis, corridor_name, result, route_analysis
 from app.state import AppState, session
 from app.statics import published_link, serving
 from geo.errors import CorridorAtlasError
@@ -83,7 +83,7 @@ def analysis_overlays(asked: Analyses, layers: LayerSet, src: Source) -> list[Ov
         if report is not None:
             title, style = cat.analysis["buffer"]
             label = f"{title} ({asked.corridor_km:g} km)"
-            tip = f"{label} around {_corridor_name(asked.corridor, layers)}"
+            tip = f"{label} around {corridor_name(asked.corridor, layers)}"
             overlays.append(Overlay(label, overlay_payload(report.buffer, [tip]), style, "polygon"))
     if asked.route and "route" in cat.analysis:
         try:
@@ -97,12 +97,6 @@ def analysis_overlays(asked: Analyses, layers: LayerSet, src: Source) -> list[Ov
             tip = f"{route.origin} → {route.destination}: {route.length_km:,.0f} km"
             overlays.append(Overlay(label, overlay_payload(path, [tip]), style, "line"))
     return overlays
-
-
-def _corridor_name(corridor: str, layers: LayerSet) -> str:
-    from layers.scene import corridor_lines  # as the analysis itself names it
-
-    return corridor_lines(corridor, layers)[1]
 
 
 #: The map frame's height before the page's stylesheet makes it fill the window (see app/css/app.css).
@@ -272,14 +266,15 @@ _DETAIL_OFFERED = "_detail_offered"
 
 
 def show_map(
-    page: MapPage, visible: Collection[str], ask: MapAsk, detail: str = "", analysis: str = ""
+    page: MapPage, visible: Collection[str], ask: MapAsk, detail: str = "", analysis: str = _NO_ANALYSIS
 ) -> dict[str, Any] | None:
     """Show a prepared map page with the ``visible`` layers on; return what the map sent back.
 
     A layer toggle changes only the small visibility call (the page script's ``showOnly``), so the
     map is not rebuilt: it keeps its view, and the server sends the page it already made.
     ``detail`` (see :func:`view_detail`) draws large layers in full detail for the view;
-    ``analysis`` (see :func:`analysis_call`) shows the corridor buffer and route asked for.
+    ``analysis`` (see :func:`analysis_call`) shows the corridor buffer and route asked for (by default
+    none: earlier ones are taken off).
     """
     shown = [name for lid, name in page.groups.items() if lid in visible]
     hidden = [name for lid, name in page.groups.items() if lid not in visible]
@@ -299,7 +294,7 @@ def show_map(
         center=None,
         feature_group=None,
         return_on_hover=False,
-        layer_control=f"{control} CorridorAtlas.apply(window.map, {asked}); {detail} {analysis or _NO_ANALYSIS}",
+        layer_control=f"{control} CorridorAtlas.apply(window.map, {asked}); {detail} {analysis}",
         pixelated=False,
         css_links=list(page.css_links),
         js_links=list(page.js_links),

@@ -71,7 +71,7 @@ def _scene_state(layers: LayerSet, scene: SnapshotRequest) -> MapState:
 
 
 def _prepare(layers: LayerSet, scenes: list[tuple[int, SnapshotRequest]]) -> None:
-    """Make every scene's map page before the first is shown: a scene switch then only sends a page made."""
+    """Make every scene's map page and analyses before the first is shown: a scene switch then only sends them."""
     if session.get("_prepared") == [uid for uid, _ in scenes]:
         return
     with st.spinner(f"Preparing {len(scenes)} scenes…"):
@@ -81,7 +81,12 @@ def _prepare(layers: LayerSet, scenes: list[tuple[int, SnapshotRequest]]) -> Non
                 map_page(_scene_state(shown, scene), source(), shown)
             except CorridorAtlasError:
                 continue  # the scene says why when it is shown
+            analysis_call(shown, _scene_analyses(scene), source())  # its corridor and route, made now too
     session["_prepared"] = [uid for uid, _ in scenes]
+
+
+def _scene_analyses(scene: SnapshotRequest) -> Analyses:
+    return Analyses(scene.corridor, int(scene.corridor_km), scene.route)
 
 
 def present(layers: LayerSet) -> None:
@@ -109,8 +114,7 @@ def present(layers: LayerSet) -> None:
         theme="light",
         bounds=scene.bbox,
     )
-    asked = Analyses(scene.corridor, int(scene.corridor_km), scene.route)
-    read_map_events(show_map(page, visible, ask, analysis=analysis_call(shown, asked, source())))
+    read_map_events(show_map(page, visible, ask, analysis=analysis_call(shown, _scene_analyses(scene), source())))
     if scene.notes:
         with st.expander("Speaker notes"):
             st.markdown(plain(scene.notes))

@@ -90,6 +90,13 @@ def corridor_lines(corridor: str, layers: LayerSet) -> gpd.GeoDataFrame:
     return lines_of(corridor, layers)[0]
 
 
+def corridor_name(corridor: str, layers: LayerSet) -> str:
+    """What a corridor choice is called: the layer's title or the feature's name."""
+    from layers.scene import corridor_lines as lines_of
+
+    return lines_of(corridor, layers)[1]
+
+
 # --- analyses ------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ import numpy as np
 import orjson
 import shapely
 
-from geo.detail import TOP_ZOOM, DetailPiece
+from geo.crs import to_mercator
+from geo.detail import TOP_ZOOM, DetailPiece, metres_per_pixel
 from layers.layer import Layer
 from layers.payload import PageJSON, encode_geometry, made_safe
 
@@ -88,10 +89,9 @@ def parsed_request(query: Mapping[str, str]) -> DetailRequest:
         raise ValueError(f"z must be a whole zoom from 0 to {TOP_ZOOM + 1}; got {zoom}")
     if not (-180 <= west < east <= 180 and -85 <= south < north <= 85):
         raise ValueError(f"bbox must have west < east within ±180 and south < north within ±85; got {area}")
-    world_px = 256 * 2.0**zoom
-    wide_px = (east - west) / 360 * world_px
-    y_south, y_north = (math.asinh(math.tan(math.radians(lat))) for lat in (south, north))
-    high_px = (y_north - y_south) / (2 * math.pi) * world_px
+    x_west, y_south = to_mercator().transform(west, south)
+    x_east, y_north = to_mercator().transform(east, north)
+    wide_px, high_px = (x_east - x_west) / metres_per_pixel(zoom), (y_north - y_south) / metres_per_pixel(zoom)
     if max(wide_px, high_px) > MOST_PX:
         raise ValueError(f"bbox spans {max(wide_px, high_px):,.0f} pixels at zoom {zoom}; at most {MOST_PX:,}")
     return DetailRequest(zoom, (west, south, east, north))

@@ -17,7 +17,7 @@ import geopandas as gpd
 
 from layers.payload import PageJSON, layer_data, page_json
 from layers.render import text_content
-from layers.style import Style, swatch_svg
+from layers.style import Style, legend_entry
 
 __all__ = ["Overlay", "overlay_call", "overlay_payload"]
 
@@ -49,10 +49,9 @@ def overlay_call(overlays: Sequence[Overlay]) -> PageJSON:
     """
     items = []
     for overlay in overlays:
-        title = escape(overlay.title)
         meta = {
-            "title": title,
-            "legend": f"{swatch_svg(overlay.style, overlay.geometry)}<span>{title}</span>",
+            "title": escape(overlay.title),
+            "legend": legend_entry(overlay.style, overlay.geometry, overlay.title),
             "style": overlay.style.leaflet(),
             "radius": overlay.style.radius,
         }

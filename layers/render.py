@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import folium
@@ -34,7 +33,7 @@ from layers.elements import (
 )
 from layers.payload import PageContent, PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
-from layers.style import swatch_svg
+from layers.style import legend_entry
 
 __all__ = [
     "DEFAULT_VIEW",
@@ -391,8 +390,7 @@ def build_map(
         ).add_to(group)
         group.add_to(fmap)
         groups[spec.id] = group.get_name()
-        swatch = swatch_svg(spec.style, spec.geometry)
-        legend_entries.append((group, f"{swatch}<span>{escape(spec.legend)}</span>"))
+        legend_entries.append((group, legend_entry(spec.style, spec.geometry, spec.legend)))
     if view is None and fit is not None:
         fmap.fit_bounds([[fit[1], fit[0]], [fit[3], fit[2]]], padding=(12, 12))
     overlay_groups = [group for group, _ in legend_entries]

@@ -38,6 +38,11 @@ class Style:
         return options
 
 
+def legend_entry(style: Style, geometry: str, text: str) -> str:
+    """A legend row's HTML: the style's swatch (see :func:`swatch_svg`) and ``text``, escaped."""
+    return f"{swatch_svg(style, geometry)}<span>{escape(text)}</span>"
+
+
 def swatch_svg(style: Style, geometry: str) -> str:
     """A small inline SVG sample of a style, for legends.
 
