@@ -23,11 +23,19 @@ from app.mapview import (
     show_map,
     view_detail,
 )
-from app.panels import filters_of, metrics_section, status_line, visible_table
+from app.panels import filters_of, metrics, metrics_section, status_line, visible_table
 from app.present import present, presenting
 from app.reports import charts_panel
 from app.scenes import keep_restored
-from app.sidebar import layer_toggles, search_bar, settle_year, sidebar_heading, sidebar_tools
+from app.sidebar import (
+    feature_counts,
+    layer_toggles,
+    search_bar,
+    settle_year,
+    sidebar_heading,
+    sidebar_tools,
+    year_span,
+)
 from app.state import (
     TAB_KEY,
     TABS,
@@ -80,7 +88,7 @@ def main() -> None:
         search_bar(layers)
     page = None
     with part("map"):
-        page = map_page(map_state(layers, state), source(), layers)
+        page = map_page(map_state(layers, state, session.get("opening_view")), source(), layers)
     session[_FULL_RUN] = True
     try:
         map_area(MapArea(page, layers), toggles)
@@ -106,6 +114,21 @@ def main() -> None:
     with part("workspace"):
         autosave(status)
     UrlState.write()
+
+
+def prepare_opening(every: LayerSet) -> None:
+    """Make what the first run of a session opened by a plain link takes from the caches (the warm start's part).
+
+    The map page, each layer's page data, the sidebar's counts and the Metrics tab of the opening
+    state: what :func:`main` asks for then, with the same arguments, so the run finds them made.
+    """
+    span = year_span(every)
+    state = UrlState.opening(None if span is None else span[1])
+    for layer in every:
+        _ = layer.through(filters_of(state)).page_data
+    map_page(map_state(every, state, state.view), source(), every)
+    feature_counts(every)
+    metrics(covered(every, state), source())
 
 
 def export_tab(layers: LayerSet, visible: tuple[str, ...]) -> None:

@@ -20,7 +20,7 @@ from app.data import DATA_CREDIT, Source, basemap_page_data, basemap_urls, catal
 from app.page_data import Offered, offer
 from app.results import corridor_analysis, corridor_name, result, route_analysis
 from app.state import AppState, session
-from app.statics import published_link, serving
+from app.statics import published_link, published_scripts, serving
 from geo.errors import CorridorAtlasError
 from geo.filters import Filters, year_range
 from layers.detail import detail_answer, detail_call, detail_source, parsed_request
@@ -51,9 +51,9 @@ class Analyses(NamedTuple):
     route: tuple[str, str] | None
 
 
-def map_state(layers: LayerSet, state: AppState) -> MapState:
-    """The map state of this session: its layers, filters and opening view."""
-    return MapState(layers=layers.key, filters=Filters(state.statuses, None), view=session.get("opening_view"))
+def map_state(layers: LayerSet, state: AppState, opening_view: MapView | None) -> MapState:
+    """The map state of a session: its layers, filters and the view the map opened at."""
+    return MapState(layers=layers.key, filters=Filters(state.statuses, None), view=opening_view)
 
 
 def chosen_analyses() -> Analyses:
@@ -206,7 +206,7 @@ def component_page(built: BuiltMap) -> MapPage:
     html = _MAP_DIV.sub("", root.html.render()).strip()
     publishing = serving()  # Leaflet and the page script by URL, not inline (see app.statics)
     css_links = [published_link(href, stem=stem) if publishing else href for stem, href in built.css]
-    js_links = [published_link(src, stem=stem) if publishing else src for stem, src in built.js]
+    js_links = published_scripts(tuple(built.js)) if publishing else tuple(src for _, src in built.js)
     try:
         (south, west), (north, east) = fmap.get_bounds()
     except AttributeError:

@@ -33,13 +33,19 @@ logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").add
 def warm_up() -> None:
     """Import the page and make the shared, cached data of a first run (no session needed)."""
     try:
-        import app.main  # noqa: F401  (the page's modules: most of a first run's time)
+        import streamlit.emojis  # noqa: F401  (the page icon's check reads Streamlit's emoji list: 0.2 s)
+        from streamlit import delta_generator
+
+        # Streamlit checks once per process for a REPL by walking the stack: 0.1 s in a script run, little here.
+        getattr(delta_generator, "_maybe_print_use_warning", lambda: None)()
+
         from app.data import basemap_page_data, basemap_urls, catalog_layer_set, source
+        from app.main import prepare_opening
 
         src = source()
-        catalog_layer_set(src)
         basemap_page_data(src)
         basemap_urls(src)
+        prepare_opening(catalog_layer_set(src))
     except Exception:  # the first run makes them again, and says what is wrong where a user sees it
         _LOG.warning("Corridor Atlas: the warm start did not finish", exc_info=True)
 

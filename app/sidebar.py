@@ -80,10 +80,15 @@ def go_to_search_result() -> None:
     choose_feature(picked)
 
 
+def feature_counts(layers: LayerSet) -> dict[str, int]:
+    """How many features of these layers have each status."""
+    return result("status_counts", (), layers, lambda: status_counts(layers.frames().values()))
+
+
 def filters_section(layers: LayerSet) -> None:
     """Status and sector filters, their options and counts from the data (the timeline is on the map)."""
     st.sidebar.subheader("Filters")
-    counts = result("status_counts", (), layers, lambda: status_counts(layers.frames().values()))
+    counts = feature_counts(layers)
     session["f_status"] = [s for s in session.get("f_status") or [] if s in counts or s not in STATUSES]
     st.sidebar.multiselect(
         "Status",
@@ -144,9 +149,14 @@ def share_link() -> None:
     st.code(f"{base}?{query}" if query else base, language=None, wrap_lines=True)
 
 
+def year_span(layers: LayerSet) -> tuple[int, int] | None:
+    """The first and last year of these layers' features (None when none has a year)."""
+    return result("year_span", (), layers, lambda: year_range(layers.frames().values()))
+
+
 def settle_year(layers: LayerSet) -> None:
     """Keep the timeline's year within the years of these layers (the latest year when none is chosen)."""
-    span = result("year_span", (), layers, lambda: year_range(layers.frames().values()))
+    span = year_span(layers)
     if span is None:
         return
     first, last = span

@@ -195,6 +195,19 @@ class UrlState:
         )
 
     @staticmethod
+    def opening(year: int | None) -> AppState:
+        """The state of a session whose URL names nothing, on its first run (no session needed: the warm start)."""
+        defaults = {param.key: param.default for param in PARAMS}
+        return AppState(
+            visible=tuple(spec.id for spec in current_catalog().layers if spec.visible),
+            view=defaults["view"],
+            feature=defaults["feature"],
+            statuses=tuple(defaults["f_status"]),
+            sectors=tuple(defaults["f_sector"]),
+            year=year,
+        )
+
+    @staticmethod
     def wanted() -> dict[str, str]:
         """The URL's parameters for session state, leaving out values equal to their defaults."""
         ss = st.session_state

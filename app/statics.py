@@ -77,3 +77,31 @@ def _published_link(link: str, stem: str, folder: Path) -> str:
     except OSError as err:
         _LOG.warning("%s stays inline in the map: %s", stem, err)
         return link
+
+
+def published_scripts(links: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """The map's scripts (``(stem, link)`` in load order) as one published file, when all are inline.
+
+    The map's frame loads its scripts one after another, each awaiting the last; one file (the
+    scripts joined in order) is one request. Links that are not inline scripts are published
+    one by one (:func:`published_link`) instead.
+    """
+    return _published_scripts(links, STATIC_DIR)
+
+
+@functools.lru_cache(maxsize=4)
+def _published_scripts(links: tuple[tuple[str, str], ...], folder: Path) -> tuple[str, ...]:
+    parts = [_inline_script(link) for _, link in links]
+    if len(links) < 2 or any(part is None for part in parts):
+        return tuple(_published_link(link, stem, folder) for stem, link in links)
+    joined = b"\n;\n".join(part for part in parts if part is not None)  # a file ending without ";" ends here
+    try:
+        return (publish(joined, stem="map_scripts", suffix=".js", folder=folder),)
+    except OSError as err:
+        _LOG.warning("the map's scripts stay inline in the map: %s", err)
+        return tuple(link for _, link in links)
+
+
+def _inline_script(link: str) -> bytes | None:
+    head, _, data = link.partition(",")
+    return base64.b64decode(data) if head == "data:text/javascript;base64" else None

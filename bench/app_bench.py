@@ -5,7 +5,7 @@ Run: uv run python bench/app_bench.py [--repeat N] [--only in-process|cold|rerun
 Targets (default data): a rerun after a toggle ≤ 50 ms of server time; cold start to the first map
 painted ≤ 1.5× the floor of the same run (below); a new tab on a warm server ≤ 1.5 s to the first map painted.
 
-Three measurements, each in a fresh process:
+Four measurements, each in a fresh process:
 
 - In process: the app under Streamlit's AppTest (no browser), its script bytecode kept between
   runs as the server keeps it. Times the first run (and when in it the map is handed to
@@ -16,6 +16,9 @@ Three measurements, each in a fresh process:
   features) painted. Each cold start is followed by the same launch of a one-line Streamlit app
   (``st.write``) to its text shown: the floor that Streamlit and the browser set on this machine.
   Before that server stops, a new tab of the same browser opens the app: to its first map painted.
+- First visitor: a fresh server again, opened only once its warm start is over (as a first visit
+  usually comes), by a browser with an empty cache: the first script run's server time, and page
+  opened → first map painted (what the browser itself costs, with the server's work done).
 - Reruns: the same server, driven in Chromium as a user would: toggle sidebar checkboxes, rerun
   (key R), switch tabs, pan the map. After each action the bench waits until the map has repainted
   and no further run starts, then reads the runs the action caused (a follow-up run is one the map
@@ -107,10 +110,28 @@ def serve(log_path: str, streamlit_args: list[str], profile_path: str | None = N
                 log.write(f"{elapsed:.3f} {cpu_ms:.3f} {started:.6f}\n")
 
     script_runner.ScriptRunner._run_script = timed
+    _mark_warm_start(log_path)
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", *streamlit_args]
     cli.main(prog_name="streamlit")
+
+
+def _mark_warm_start(log_path: str) -> None:
+    """Write the time the app's warm start ends to ``<log>.warm`` (nothing for an app without one)."""
+    try:
+        from app import server
+    except ImportError:
+        return
+    warm_up = server.warm_up
+
+    def marked() -> None:
+        try:
+            warm_up()
+        finally:
+            Path(f"{log_path}.warm").write_text(f"{time.time():.6f}\n", encoding="utf-8")
+
+    server.warm_up = marked
 
 
 # --- the browser side ----------------------------------------------------------------------------
@@ -263,6 +284,8 @@ class Results:
     actions: dict[str, list[list[Run]]] = field(default_factory=dict)
     floor_s: list[float] = field(default_factory=list)  # launch → a one-line app's text shown
     warm_tab_s: list[float] = field(default_factory=list)  # a new tab on the warm server → first map painted
+    visitor_run_ms: list[float] = field(default_factory=list)  # the first session's run once the warm start is over
+    visitor_painted_s: list[float] = field(default_factory=list)  # its page opened → first map painted
 
     def mark(self, event: str, launched: float) -> None:
         """Record the seconds from launching the server to ``event`` (now)."""
@@ -271,6 +294,26 @@ class Results:
     def add(self, action: str, runs: list[Run]) -> None:
         """Record the script runs one user action caused."""
         self.actions.setdefault(action, []).append(runs)
+
+
+def first_visitor(page: Any, app: Path, workdir: Path, results: Results) -> None:
+    """A fresh server's first visitor, who comes once its warm start is over, with an empty browser cache.
+
+    What a first visit usually meets (the server has been up for a while), and what the browser
+    alone costs: the page loads Streamlit's scripts, the widgets' and the map's, and the basemap.
+    """
+    with launched(app, workdir) as server:
+        warm = Path(f"{server.log}.warm")
+        try:
+            _wait_until(warm.exists, "the warm start's end", timeout_s=60)
+        except TimeoutError:
+            return  # an app without a warm start
+        opened = time.perf_counter()
+        page.goto(server.url)
+        _wait_until(lambda: _drawn(page) > 0, "the first Leaflet path", step_s=0.01)
+        results.visitor_painted_s.append(time.perf_counter() - opened)
+        _wait_until(lambda: bool(server.runs()), "the first script run")
+        results.visitor_run_ms.append(server.runs()[0].ms)
 
 
 def cold_start(page: Any, app: Path, workdir: Path, results: Results, all_on: int) -> None:
@@ -502,6 +545,10 @@ def report(results: Results, app: Path, load_before: float) -> None:
             print(f"first map painted / floor (medians): {painted / floor:.1f}× (target ≤ {COLD_RATIO:g}×) {met}")
         if results.warm_tab_s:
             print(_row("a new tab on the warm server → first map painted", results.warm_tab_s, "s", WARM_TAB_S))
+        if results.visitor_run_ms:
+            print("the first visitor once the warm start is over, empty browser cache:")
+            print(_row("  the session's first script run, server time", results.visitor_run_ms, "ms"))
+            print(_row("  page opened → first map painted", results.visitor_painted_s, "s"))
     _actions(results, "server + Chromium, script run(s) per action", in_process=False)
 
 
@@ -560,6 +607,9 @@ def browser_phases(app: Path, args: argparse.Namespace, results: Results) -> Non
             context.close()
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             cold_floor(context.new_page(), Path(tmp), results)
+            context.close()
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            first_visitor(context.new_page(), app, Path(tmp), results)
             context.close()
         if args.only in (None, "reruns"):
             context = browser.new_context(viewport={"width": 1400, "height": 900})

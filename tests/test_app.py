@@ -334,8 +334,12 @@ def test_app__map_arguments_draw_the_map_st_folium_would_draw(map_calls, monkeyp
     assert _calls_in(ours["script"]) == _calls_in(theirs["script"])  # every layer, legend and control, same data
     assert "var map_div = L.map(" in ours["script"] and ours["header"].count("#map_div") == 1
     assert theirs["layer_control"] is None and "window.map" in ours["layer_control"]
-    for name in ("js_links", "css_links"):  # the package's files, published by URL
-        assert [_published(link) for link in ours[name]] == [_inlined(uri) for _, uri in getattr(built, name[:-6])]
+    # the package's files, published by URL; the scripts in one file, in their order: one request, not one after another
+    assert [_published(link) for link in ours["css_links"]] == [_inlined(uri) for _, uri in built.css]
+    assert len(built.js) > 1 and len(ours["js_links"]) == 1
+    scripts = _published(ours["js_links"][0])
+    starts = [scripts.find(_inlined(uri)) for _, uri in built.js]
+    assert -1 not in starts and starts == sorted(starts)
 
 
 def _published(link: str) -> bytes:

@@ -131,7 +131,7 @@ def test_app__basemap_is_fetched_from_the_app_and_drawn_under_the_layers(page, a
     frame.locator(".ca-country").first.wait_for()  # and the label parts' names, placed by the page
     static = {url: status for url, status in statuses.items() if "/app/static/" in url}
     assert sum("/basemap-" in url for url in static) == 1  # every part in one file
-    assert any("/leaflet-" in url and url.endswith(".js") for url in static)
+    assert any("/map_scripts-" in url and url.endswith(".js") for url in static)  # Leaflet and the page script
     assert set(static.values()) == {200}
     z_index = frame.locator(".leaflet-ca-basemap-pane").evaluate("pane => getComputedStyle(pane).zIndex")
     assert int(z_index) < int(frame.locator(".leaflet-overlay-pane").evaluate("p => getComputedStyle(p).zIndex"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from pathlib import Path
 
 from app import server
 from app.data import basemap_page_data, catalog_layer_set, source
@@ -46,3 +47,26 @@ def test_the_server_starts_its_warm_start_in_a_thread_beside_it(monkeypatch) -> 
     asyncio.run(live())
     assert done.wait(5) and ran == ["corridor-atlas-warm-up"]
     assert [route.path for route in server.routes()] == [PREFIX + "{token}"]
+
+
+def test_after_the_warm_start_a_first_run_makes_no_map_page_and_no_metrics(monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from app import mapview, panels
+
+    warm_up()
+    made: list[str] = []
+
+    def recording(name, real):
+        def call(*args, **kwargs):
+            made.append(name)
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(mapview, "component_page", recording("map page", mapview.component_page))
+    monkeypatch.setattr(panels, "_metrics", recording("metrics", panels._metrics))
+    run = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60).run()
+    assert not run.exception and not run.error
+    assert run.tabs[0].label == "Metrics" and run.metric  # the Metrics tab was shown, from the cache
+    assert made == []
