@@ -1,10 +1,10 @@
 """Corridor Atlas: the Streamlit app.
 
 ``streamlit run streamlit_app.py`` serves it: the server imports this module for its ``app``, which
-adds the atlas's own routes (the page data its map fetches) and warm start to Streamlit's server
-(:mod:`app.server`), then runs this script as ``__main__`` on every rerun. The page lives in the
-``app`` package, so its functions, cache decorators and records are made once per server process,
-not on every run.
+adds the atlas's own routes (the page data its map fetches), cache headers for the map's hashed
+files and a warm start to Streamlit's server (:mod:`app.server`), then runs this script as
+``__main__`` on every rerun. The page lives in the ``app`` package, so its functions, cache
+decorators and records are made once per server process, not on every run.
 """
 
 import streamlit as st
@@ -14,6 +14,6 @@ if __name__ == "__main__":
 
     main()
 else:
-    from app.server import lifespan, routes
+    from app.server import lifespan, middleware, routes
 
-    app = st.App(__file__, routes=routes(), lifespan=lifespan)
+    app = st.App(__file__, routes=routes(), lifespan=lifespan, middleware=middleware())

@@ -1,22 +1,27 @@
-"""What the app adds to Streamlit's server: its own routes, and a warm start.
+"""What the app adds to Streamlit's server: its own routes, cache headers, and a warm start.
 
 ``streamlit_app.py`` gives these to ``st.App``. At start the server makes, in a thread of its own,
-what every session's first run needs (the page's modules, the catalog and its layers, the basemap's
-page data and published files) while the first browser is still loading Streamlit's page, so the
-first run finds them made. A failure there is left for that run to meet and report.
+what a session's first run needs (the page's modules, the catalog and its layers, the basemap's
+page data and published files, and the map page, counts and Metrics of the opening state) while
+the first browser is still loading Streamlit's page, so the first run finds them made. A failure
+there is left for that run to meet and report. Files named by their content's hash are served
+with a year's cache (:class:`HashedFilesCached`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from starlette.middleware import Middleware
+
 from app.page_data import routes
 
-__all__ = ["lifespan", "routes", "warm_up"]
+__all__ = ["HashedFilesCached", "lifespan", "middleware", "routes", "warm_up"]
 
 _LOG = logging.getLogger(__name__)
 _THREAD = "corridor-atlas-warm-up"
@@ -55,3 +60,46 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     """The server's life: the warm start begins with it, beside the server's own work."""
     threading.Thread(target=warm_up, name=_THREAD, daemon=True).start()
     yield
+
+
+#: Files named by their content's hash: the map component's bundle (``main.<hash>.js``, its build's
+#: naming) and the app's published files (``<stem>-<20 hex>.<ext>``, see app.statics).
+_HASHED = re.compile(r"/(?:component/[^/]+/.*\.[0-9a-f]{8,}\.(?:js|css)|app/static/[\w-]+-[0-9a-f]{20}\.[a-z]+)$")
+#: A year: a file named by its content never changes, so a browser need not ask again.
+_IMMUTABLE = b"public, max-age=31536000, immutable"
+
+_Scope = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+_Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class HashedFilesCached:
+    """Long-lived cache headers on the content-hashed files the map's frame loads.
+
+    Streamlit serves a component's files with ``Cache-Control: public`` and nothing to revalidate
+    by, and the static folder with no cache header, so a new tab fetched the map component's
+    bundle (55 kB) again, or asked whether Leaflet had changed. Named by their content, these
+    files never change: a browser keeps them for a year. Any other response is left as it is.
+    """
+
+    def __init__(self, app: Callable[[_Scope, _Receive, _Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+        """Answer as the app does; a hashed file's answer carries the year's cache header."""
+        if scope["type"] != "http" or not _HASHED.search(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_cached(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 200:
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                message = {**message, "headers": [*headers, (b"cache-control", _IMMUTABLE)]}
+            await send(message)
+
+        await self.app(scope, receive, send_cached)
+
+
+def middleware() -> list[Middleware]:
+    """What the app adds to every request Streamlit's server answers."""
+    return [Middleware(HashedFilesCached)]

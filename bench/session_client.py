@@ -29,6 +29,8 @@ __all__ = ["Run", "Session", "SessionError"]
 
 #: How long one run may take before the session counts it as an error.
 RUN_TIMEOUT_S = 120.0
+#: The view a session reports for its map where the map's defaults name none (latitude, longitude, zoom).
+OPENING = (44.0, 80.0, 5.0)
 
 
 class SessionError(RuntimeError):
@@ -65,13 +67,37 @@ class Session:
         self.fragments: dict[str, str] = {}  # widget key → the fragment it is drawn in (its change reruns only that)
         self.last: Run | None = None
 
-    async def open(self) -> Run:
-        """Connect and make the first run (loading the page)."""
+    async def open(self, report_map: bool = True) -> Run:
+        """Connect and make the first run (loading the page), then report the map's view as a drawn map does.
+
+        The returned run holds both: a browser's app shows its map first, and the rest of the page
+        with the run the map's first report starts. ``report_map=False``: the first run alone.
+        """
         stream = self.url.replace("http://", "ws://", 1) + "/_stcore/stream"
         self.ws = await websockets.connect(
             stream, subprotocols=["streamlit"], origin=self.url, max_size=None, open_timeout=60, ping_interval=None
         )
-        return await self._run()
+        first = await self._run()
+        if not report_map or not self.keys("map_"):
+            return first
+        then = await self.report_map_view()
+        then.seconds += first.seconds
+        then.exceptions[:0] = first.exceptions
+        return then
+
+    async def report_map_view(self) -> Run:
+        """Report the view the map opens on (the middle of its default bounds), as the map does once drawn."""
+        key = next(iter(self.keys("map_")), None)
+        if key is None:
+            raise SessionError("the last run showed no map")
+        default = json.loads(self.widget(key).json_args).get("default") or {}
+        bounds = default.get("bounds") or {}
+        south_west, north_east = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+        try:
+            lat, lon = (south_west["lat"] + north_east["lat"]) / 2, (south_west["lng"] + north_east["lng"]) / 2
+        except (KeyError, TypeError):
+            lat, lon = OPENING[:2]
+        return await self.pan(lat, lon, float(default.get("zoom") or OPENING[2]))
 
     async def close(self) -> None:
         """Close the websocket (the server ends the session)."""

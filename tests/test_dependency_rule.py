@@ -47,8 +47,8 @@ def test_streamlit_app__is_only_the_entry_point():
     assert isinstance(branch, ast.If) and ast.unparse(branch.test) == "__name__ == '__main__'" and len(body) == 3
     assert [ast.unparse(node) for node in branch.body] == ["from app.main import main", "main()"]
     assert [ast.unparse(node) for node in branch.orelse] == [
-        "from app.server import lifespan, routes",
-        "app = st.App(__file__, routes=routes(), lifespan=lifespan)",
+        "from app.server import lifespan, middleware, routes",
+        "app = st.App(__file__, routes=routes(), lifespan=lifespan, middleware=middleware())",
     ]
 
 

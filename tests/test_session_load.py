@@ -50,3 +50,47 @@ def test_sessions_bench__five_sessions_open_act_and_see_no_error(app_url):
     assert tier.actions.get("open") == 5
     assert {"toggle", "pan", "corridor query"} <= set(tier.actions)
     assert len(tier.round_trips_s) == sum(tier.actions.values())
+
+
+def test_a_browser_session_gets_the_map_first_and_the_rest_once_the_map_reports(app_url):
+    """The first run sends the map, its toggles and the search; the tabs and sidebar tools follow the map's report."""
+
+    async def drive() -> tuple[set[str], set[str], list[str]]:
+        session = Session(app_url)
+        first = await session.open(report_map=False)
+        then = await session.report_map_view()
+        await session.close()
+        return set(first.widgets), set(then.widgets), first.exceptions + then.exceptions
+
+    first, then, exceptions = asyncio.run(drive())
+    assert not exceptions
+    assert any(key.startswith("map_") for key in first) and {"layer_cities", "q"} <= first
+    assert not {"tab", "f_status", "uploader"} & first  # not yet: the page lays out the map first
+    assert {"tab", "f_status", "uploader"} <= then and any(key.startswith("map_") for key in then)
+
+
+def test_the_map_frame_s_hashed_files_are_cached_for_a_year_and_its_page_is_not(app_url):
+    import re
+    import urllib.request
+
+    async def visit() -> None:  # a session declares the map component with the server
+        session = Session(app_url)
+        await session.open()
+        await session.close()
+
+    asyncio.run(visit())
+    frame = f"{app_url}/component/app.mapview.corridor_atlas_map/"
+
+    def fetch(url: str) -> tuple[str, str]:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read().decode("utf-8", "replace"), response.headers.get("Cache-Control", "")
+
+    page, page_caching = fetch(frame + "index.html")
+    bundle = re.search(r'src="\./(static/js/main\.[0-9a-f]+\.js)"', page)
+    assert bundle and "no-cache" in page_caching  # the page names the bundle: asked for again each time
+    _, bundle_caching = fetch(frame + bundle.group(1))
+    assert "max-age=31536000" in bundle_caching and "immutable" in bundle_caching
+    published = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "static").glob("map_scripts-*.js"))
+    assert published
+    _, published_caching = fetch(f"{app_url}/app/static/{published[-1]}")
+    assert "immutable" in published_caching
