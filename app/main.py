@@ -88,7 +88,7 @@ def main() -> None:
         search_bar(layers)
     page = None
     with part("map"):
-        page = map_page(map_state(layers, state, session.get("opening_view")), source(), layers)
+        page = map_page(map_state(layers, state.statuses, session.get("opening_view")), source(), layers)
     session[_FULL_RUN] = True
     try:
         map_area(MapArea(page, layers), toggles)
@@ -144,7 +144,7 @@ def prepare_opening(every: LayerSet) -> None:
     state = UrlState.opening(None if span is None else span[1])
     for layer in every:
         _ = layer.through(filters_of(state)).page_data
-    map_page(map_state(every, state, state.view), source(), every)
+    map_page(map_state(every, state.statuses, state.view), source(), every)
     feature_counts(every)
     metrics(covered(every, state), source())
 

@@ -7,7 +7,7 @@ import hashlib
 import importlib.util
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -19,7 +19,7 @@ import streamlit.components.v1 as components
 from app.data import DATA_CREDIT, Source, basemap_page_data, basemap_urls, catalog, data_bounds
 from app.page_data import Offered, offer
 from app.results import corridor_analysis, corridor_name, result, route_analysis
-from app.state import AppState, session
+from app.state import session
 from app.statics import published_link, published_scripts, serving
 from geo.errors import CorridorAtlasError
 from geo.filters import Filters, year_range
@@ -51,9 +51,9 @@ class Analyses(NamedTuple):
     route: tuple[str, str] | None
 
 
-def map_state(layers: LayerSet, state: AppState, opening_view: MapView | None) -> MapState:
-    """The map state of a session: its layers, filters and the view the map opened at."""
-    return MapState(layers=layers.key, filters=Filters(state.statuses, None), view=opening_view)
+def map_state(layers: LayerSet, statuses: Sequence[str], opening_view: MapView | None) -> MapState:
+    """The map state of a session or a scene: its layers, the statuses shown and the view the map opened at."""
+    return MapState(layers=layers.key, filters=Filters(tuple(statuses), None), view=opening_view)
 
 
 def chosen_analyses() -> Analyses:

@@ -13,12 +13,11 @@ from pathlib import Path
 import streamlit as st
 
 from app.data import source
-from app.mapview import Analyses, MapAsk, MapState, analysis_call, map_page, show_map
+from app.mapview import Analyses, MapAsk, MapState, analysis_call, map_page, map_state, show_map
 from app.scenes import deck, open_scene, restore_workspace, save_workspace
 from app.state import keep_tab_widgets, page_widget_keys, read_map_events, session
 from app.text import plain
 from geo.errors import CorridorAtlasError
-from geo.filters import Filters
 from geo.schema import STATUSES
 from layers.drawings import DRAWN_GROUP
 from layers.layer import LayerSet
@@ -65,9 +64,8 @@ def _controls(index: int, count: int, scene: SnapshotRequest) -> None:
 
 
 def _scene_state(layers: LayerSet, scene: SnapshotRequest) -> MapState:
-    """The map state a scene opens (as :func:`app.mapview.map_state` makes it once the scene is opened)."""
-    statuses = tuple(scene.statuses or STATUSES)
-    return MapState(layers=layers.key, filters=Filters(statuses, None), view=session.get("opening_view"))
+    """The map state a scene opens: its statuses (all when it names none), in the view the map opened at."""
+    return map_state(layers, scene.statuses or STATUSES, session.get("opening_view"))
 
 
 def _prepare(layers: LayerSet, scenes: list[tuple[int, SnapshotRequest]]) -> None:
