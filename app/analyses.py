@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app.data import source
+from app.catalog import source
 from app.results import corridor_analysis, network_lines, points, rail_network, route_analysis
 from app.state import CORRIDOR_KM, session
 from app.text import plain

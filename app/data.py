@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from app.catalog import Source, catalog
 from app.statics import publish
 from geo.errors import CorridorAtlasError
-from layers.catalog import CATALOG_PATH, DATA_DIR, Catalog, load_catalog
 from layers.elements import DataURL
 from layers.layer import LayerSet
 from layers.load import catalog_layers, load_basemap_part
@@ -27,53 +24,10 @@ _LOG = logging.getLogger(__name__)
 DATA_CREDIT = "Corridor data: see each feature's sources; some routes © OpenStreetMap contributors (ODbL)"
 
 
-# --- the catalog and its data -------------------------------------------------------------------
-# The catalog file and data folder can be pointed elsewhere with CORRIDOR_ATLAS_CATALOG and
-# CORRIDOR_ATLAS_DATA; the cached functions take them as one Source.
-#
+# --- the catalog's layers and the basemap (the catalog itself and its Source: app.catalog) ---------
 # Layers and page data are cached with st.cache_resource: they are read-only once made (nothing in
 # the app or in geo/ and layers/ changes a frame it is given), and st.cache_data would unpickle a
 # copy of every frame and of the megabytes of page data on every rerun.
-
-
-class Source(NamedTuple):
-    """Where the server's layers come from: the catalog file and the folder its files are in (a cache key)."""
-
-    catalog_file: str
-    data_folder: str
-
-
-def source() -> Source:
-    """The catalog file and the data folder this server uses (read from the environment on each call)."""
-    return Source(
-        os.environ.get("CORRIDOR_ATLAS_CATALOG", str(CATALOG_PATH)),
-        os.environ.get("CORRIDOR_ATLAS_DATA", str(DATA_DIR)),
-    )
-
-
-@st.cache_resource(show_spinner=False)
-def catalog(src: Source) -> Catalog:
-    """The layer catalog (immutable, shared by every session)."""
-    return load_catalog(Path(src.catalog_file), data_dir=Path(src.data_folder))
-
-
-#: The catalog each run uses, by :func:`source`: set once a run by :func:`load_current_catalog`, so
-#: the dozen lookups of a run skip Streamlit's cache machinery (about 0.3 ms each). Values are the
-#: cached, immutable catalogs themselves.
-_CATALOG_OF_RUN: dict[Source, Catalog] = {}
-
-
-def load_current_catalog() -> Catalog:
-    """Load (or take from the cache) the catalog of :func:`source`; :class:`CatalogError` if it cannot be used."""
-    where = source()
-    _CATALOG_OF_RUN[where] = cat = catalog(where)
-    return cat
-
-
-def current_catalog() -> Catalog:
-    """The catalog of this run (:func:`load_current_catalog` has loaded it)."""
-    where = source()
-    return _CATALOG_OF_RUN.get(where) or catalog(where)
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,7 +7,7 @@ import json
 import geopandas as gpd
 import streamlit as st
 
-from app.data import current_catalog
+from app.catalog import current_catalog
 from app.state import forget_session_results, keep_view, session
 from app.text import plain
 from geo.kinds import kind_of

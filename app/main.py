@@ -10,19 +10,12 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app.analyses import corridor_panel, route_panel
-from app.data import basemap_page_data, load_current_catalog, source
+from app.catalog import load_current_catalog, source
+from app.data import basemap_page_data
 from app.drawings import take_drawings
 from app.failsafe import part
-from app.mapview import (
-    MapAsk,
-    MapPage,
-    analysis_call,
-    chosen_analyses,
-    map_page,
-    map_state,
-    show_map,
-    view_detail,
-)
+from app.mappage import analysis_call, chosen_analyses, map_page, map_state, view_detail
+from app.mapview import MapAsk, MapPage, show_map
 from app.panels import filters_of, metrics, metrics_section, status_line, visible_table
 from app.present import present, presenting
 from app.reports import charts_panel

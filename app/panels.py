@@ -9,7 +9,8 @@ from typing import NamedTuple
 import pandas as pd
 import streamlit as st
 
-from app.data import Source, catalog, countries, source
+from app.catalog import Source, catalog, source
+from app.data import countries
 from app.results import result
 from app.state import AppState, choose_feature, session, timeline_year
 from app.text import Link, markdown_table, plain

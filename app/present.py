@@ -12,8 +12,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.data import source
-from app.mapview import Analyses, MapAsk, MapState, analysis_call, map_page, map_state, show_map
+from app.catalog import source
+from app.mappage import Analyses, MapState, analysis_call, map_page, map_state
+from app.mapview import MapAsk, show_map
 from app.scenes import deck, open_scene, restore_workspace, save_workspace
 from app.state import keep_tab_widgets, page_widget_keys, read_map_events, session
 from app.text import plain

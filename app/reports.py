@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.data import Source, source
+from app.catalog import Source, source
 from app.panels import figures, filters_of, headline_figures
 from app.state import AppState
 from app.text import plain

@@ -16,7 +16,8 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from app.data import Source, countries
+from app.catalog import Source
+from app.data import countries
 from app.state import session_results
 from geo.errors import CorridorAtlasError
 from geo.kinds import spot

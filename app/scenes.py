@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from app.data import basemap_frames, current_catalog, data_bounds, source
+from app.catalog import current_catalog, source
+from app.data import basemap_frames, data_bounds
 from app.drawings import drawings, drawings_frame
 from app.results import result
 from app.state import UrlState, keep_view, session, timeline_year

@@ -44,7 +44,8 @@ def warm_up() -> None:
         # Streamlit checks once per process for a REPL by walking the stack: 0.1 s in a script run, little here.
         getattr(delta_generator, "_maybe_print_use_warning", lambda: None)()
 
-        from app.data import basemap_page_data, basemap_urls, catalog_layer_set, source
+        from app.catalog import source
+        from app.data import basemap_page_data, basemap_urls, catalog_layer_set
         from app.main import prepare_opening
 
         src = source()

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from app.data import DATA_CREDIT, current_catalog
+from app.catalog import current_catalog
+from app.data import DATA_CREDIT
 from app.drawings import drawings_section
 from app.failsafe import part
 from app.results import find_feature, result

@@ -8,10 +8,10 @@ from typing import Any, NamedTuple
 
 import streamlit as st
 
-from app.data import current_catalog
+from app.catalog import current_catalog
 from geo.schema import NAME_LANGUAGES, STATUSES
 from layers.catalog import GROUPS
-from layers.render import MapView
+from layers.viewpoint import MapView
 
 # --- session and URL state: the one accessor ----------------------------------------------------
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from app.data import catalog_layer_set, current_catalog, source
+from app.catalog import current_catalog, source
+from app.data import catalog_layer_set
 from app.state import forget_session_results, keep_view, session
 from app.text import plain
 from geo.errors import CorridorAtlasError, LayerReadError

@@ -9,7 +9,7 @@ import argparse
 import statistics
 import time
 
-from app.mapview import component_page
+from app.mappage import component_page
 from layers.catalog import default_catalog
 from layers.load import load_basemap_part, load_layer
 from layers.render import basemap_payloads, build_map, layer_payload

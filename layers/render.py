@@ -34,6 +34,7 @@ from layers.elements import (
 from layers.payload import PageContent, PageJSON, layer_data
 from layers.popup import column_text, field_heading, sources_html
 from layers.style import legend_entry
+from layers.viewpoint import DEFAULT_VIEW, MapView
 
 __all__ = [
     "DEFAULT_VIEW",
@@ -60,19 +61,6 @@ class BuiltMap:
     groups: Mapping[str, str]
     js: tuple[tuple[str, str], ...]
     css: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class MapView:
-    """Where the map opens: centre (lat, lon) and zoom level."""
-
-    lat: float
-    lon: float
-    zoom: float
-
-
-#: Opens on the corridor from the Caspian to the Yellow Sea.
-DEFAULT_VIEW = MapView(lat=42.0, lon=86.0, zoom=4)
 
 
 #: Layers with more vertices than this (in their display copy) are drawn on canvas rather than as SVG elements.

@@ -274,6 +274,7 @@ def test_app__only_the_open_tab_runs_and_tab_widgets_keep_their_values():
 @pytest.fixture
 def map_calls(monkeypatch):
     """Record the map component's arguments and every map build, and pass both through."""
+    import app.mappage
     import app.mapview
     import layers.render
 
@@ -294,7 +295,7 @@ def map_calls(monkeypatch):
 
     monkeypatch.setattr(app.mapview, "_map_component", recording_component)
     monkeypatch.setattr(layers.render, "build_map", recording_build)
-    monkeypatch.setattr(app.mapview, "build_map", recording_build)  # the app's own reference to it
+    monkeypatch.setattr(app.mappage, "build_map", recording_build)  # the app's own reference to it
     return calls, builds
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.data import source
+from app.catalog import source
 from app.panels import features_shown, metrics
 from app.results import find_feature, points, rail_network, route_analysis
 from geo.filters import Filters

@@ -116,7 +116,7 @@ def test_map__layer_titles_are_escaped_in_the_layer_control(hostile_layer):
 
 
 def test_map__the_apps_component_page_does_not_evaluate_templates(hostile_layer):
-    from app.mapview import component_page
+    from app.mappage import component_page
 
     spec = _spec()
     built = build_map([(spec, layer_payload(spec, hostile_layer))], basemap=EMPTY_BASEMAP, basemap_parts={})
@@ -194,7 +194,7 @@ def test_map__one_scale_bar_in_kilometres():
 
 
 def test_map__a_rebuilt_map_is_the_same_page_with_every_element_named_by_its_number(hostile_layer):
-    from app.mapview import component_page
+    from app.mappage import component_page
 
     spec = _spec()
 

@@ -8,7 +8,8 @@ import threading
 from pathlib import Path
 
 from app import server
-from app.data import basemap_page_data, catalog_layer_set, source
+from app.catalog import source
+from app.data import basemap_page_data, catalog_layer_set
 from app.page_data import PREFIX
 from app.server import warm_up
 
@@ -52,7 +53,7 @@ def test_the_server_starts_its_warm_start_in_a_thread_beside_it(monkeypatch) -> 
 def test_after_the_warm_start_a_first_run_makes_no_map_page_and_no_metrics(monkeypatch) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from app import mapview, panels
+    from app import mappage, panels
 
     warm_up()
     made: list[str] = []
@@ -64,7 +65,7 @@ def test_after_the_warm_start_a_first_run_makes_no_map_page_and_no_metrics(monke
 
         return call
 
-    monkeypatch.setattr(mapview, "component_page", recording("map page", mapview.component_page))
+    monkeypatch.setattr(mappage, "component_page", recording("map page", mappage.component_page))
     monkeypatch.setattr(panels, "_metrics", recording("metrics", panels._metrics))
     run = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "streamlit_app.py"), default_timeout=60).run()
     assert not run.exception and not run.error
