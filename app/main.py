@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import NamedTuple
 
 import streamlit as st
@@ -14,9 +13,11 @@ from app.catalog import load_current_catalog, source
 from app.data import basemap_page_data
 from app.drawings import take_drawings
 from app.failsafe import part
-from app.mappage import analysis_call, chosen_analyses, map_page, map_state, view_detail
-from app.mapview import MapAsk, MapPage, show_map
-from app.panels import filters_of, metrics, metrics_section, status_line, visible_table
+from app.frame import configure_page, page_frame, search_place
+from app.mappage import DEFAULT_CORRIDOR_KM, Analyses, analysis_call, chosen_analyses, map_page, map_state, view_detail
+from app.mapview import MapAsk, MapPage, page_theme, show_map
+from app.opening import OPENED, Opening
+from app.panels import filters_of, metrics, metrics_section, status_line, status_message, visible_table
 from app.present import present, presenting
 from app.reports import charts_panel
 from app.scenes import keep_restored
@@ -25,7 +26,6 @@ from app.sidebar import (
     layer_toggles,
     search_bar,
     settle_year,
-    sidebar_heading,
     sidebar_tools,
     year_span,
 )
@@ -49,7 +49,7 @@ from layers.layer import LayerSet
 
 def main() -> None:
     """Lay out the page and wire widgets to the map and tables; the map goes out first."""
-    st.set_page_config(page_title="Corridor Atlas", page_icon="🗺️", layout="wide")
+    configure_page()
     try:
         load_current_catalog()
     except CatalogError as err:
@@ -74,11 +74,9 @@ def main() -> None:
     for message in base_problems:
         st.warning(plain(message))
 
-    st.html(_APP_CSS)
-    sidebar_heading()
+    page_frame()
     toggles = st.sidebar.container()
-    with part("search"):
-        search_bar(layers)
+    search = search_place()
     page = None
     with part("map"):
         page = map_page(map_state(layers, state.statuses, session.get("opening_view")), source(), layers)
@@ -87,6 +85,8 @@ def main() -> None:
         map_area(MapArea(page, layers), toggles)
     finally:
         session[_FULL_RUN] = False
+    with search, part("search"):
+        search_bar(layers)
     if map_first(page):
         UrlState.write()
         return
@@ -121,25 +121,39 @@ def map_first(page: MapPage | None) -> bool:
     the app (:func:`map_area`), so the rest follows at once; any other action brings it too.
     Without a browser (AppTest) or without a map to report, the page is whole from the first run.
     """
-    first = not session.get(_OPENED)
-    session[_OPENED] = True
+    first = not session.get(OPENED)
+    session[OPENED] = True
     session[_REST_LEFT] = first and page is not None and bool(session.get(_MAP_UP)) and bool(st.context.headers)
     return bool(session[_REST_LEFT])
 
 
-def prepare_opening(every: LayerSet) -> None:
+def prepare_opening(every: LayerSet) -> Opening | None:
     """Make what the first run of a session opened by a plain link takes from the caches (the warm start's part).
 
     The map page, each layer's page data, the sidebar's counts and the Metrics tab of the opening
     state: what :func:`main` asks for then, with the same arguments, so the run finds them made.
+    Returns what that run's map area shows, to be kept on disk (:mod:`app.opening`); None when it
+    shows more than a map (a layer or basemap part that cannot be read, a layer drawn in full detail).
     """
     span = year_span(every)
     state = UrlState.opening(None if span is None else span[1])
     for layer in every:
         _ = layer.through(filters_of(state)).page_data
-    map_page(map_state(every, state.statuses, state.view), source(), every)
+    src = source()
+    page = map_page(map_state(every, state.statuses, state.view), src, every)
     feature_counts(every)
-    metrics(covered(every, state), source())
+    metrics(covered(every, state), src)
+    visible = tuple(layer.id for layer in in_sectors(every, state) if layer.id in state.visible)
+    if every.errors or basemap_page_data(src)[1] or any(layer.detail is not None for layer in every.only(visible)):
+        return None
+    return Opening(
+        page=page,
+        visible=visible,
+        ask=MapAsk(feature=state.feature or None, seq=0, year=None, lang="en", theme=""),  # the latest year: today
+        detail="",
+        analysis=analysis_call(every, Analyses(corridor=None, corridor_km=DEFAULT_CORRIDOR_KM, route=None), src),
+        status=status_message(every, visible, state, None),
+    )
 
 
 def export_tab(layers: LayerSet, visible: tuple[str, ...]) -> None:
@@ -166,13 +180,11 @@ def drawable(layers: LayerSet, filters: Filters) -> LayerSet:
     return LayerSet(tuple(kept), layers.errors)
 
 
-#: The page's own styles: the map fills the window, no empty band above it (Streamlit wraps a CSS file in a style tag).
-_APP_CSS = Path(__file__).with_name("css") / "app.css"
 #: Session state: whether a full run is on (else a fragment rerun), and the layers the map last drew.
 _FULL_RUN, _DRAWN = "_full_run", "_drawn_layers"
-#: Session state: whether the session has had a run, whether the map was shown in the last, whether the last
-#: full run left the page's rest for the next (see :func:`map_first`).
-_OPENED, _MAP_UP, _REST_LEFT = "_opened", "_map_up", "_rest_left"
+#: Session state: whether the map was shown in the last run, whether the last full run left the page's rest
+#: for the next (see :func:`map_first`; whether the session has had a run: app.opening.OPENED).
+_MAP_UP, _REST_LEFT = "_map_up", "_rest_left"
 #: Tabs that show something of the visible layers only: a toggle while one is open reruns the page.
 VISIBILITY_TABS = frozenset({"Visible features", "Charts", "Export"})
 
@@ -203,13 +215,12 @@ def covered(layers: LayerSet, state: AppState) -> LayerSet:
 def map_ask() -> MapAsk:
     """What the page is asked to show besides the layers: selection, year, label language, theme."""
     state = UrlState.current()
-    theme = st.context.theme.type
     return MapAsk(
         feature=state.feature or None,
         seq=int(session.get("select_seq") or 0),
         year=timeline_year(state),
         lang=session.get("lang") or "en",
-        theme=theme if theme in ("light", "dark") else "light",
+        theme=page_theme(),
     )
 
 

@@ -55,12 +55,16 @@ def map_state(layers: LayerSet, statuses: Sequence[str], opening_view: MapView |
     return MapState(layers=layers.key, filters=Filters(tuple(statuses), None), view=opening_view)
 
 
+#: The corridor buffer's width until one is chosen (km).
+DEFAULT_CORRIDOR_KM = 50
+
+
 def chosen_analyses() -> Analyses:
     """The corridor and route this session asked for (its Corridor and Route tabs, or its URL)."""
     origin, destination = session.get("route_from"), session.get("route_to")
     return Analyses(
         corridor=session.get("corridor") or None,
-        corridor_km=int(session.get("corridor_km") or 50),
+        corridor_km=int(session.get("corridor_km") or DEFAULT_CORRIDOR_KM),
         route=(origin, destination) if origin and destination and origin != destination else None,
     )
 

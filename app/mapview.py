@@ -14,6 +14,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import streamlit as st
 import streamlit.components.v1 as components
 
 from geo.errors import CorridorAtlasError
@@ -58,6 +59,12 @@ class MapPage(NamedTuple):
     groups: dict[str, str]
 
 
+def page_theme() -> str:
+    """The browser's theme, as the map's page takes it: ``light`` or ``dark``."""
+    theme = st.context.theme.type
+    return theme if theme in ("light", "dark") else "light"
+
+
 # --- the component: the st_folium front end, declared here and fed one prepared page ---------------
 # The map is drawn by streamlit-folium's front end (its packaged build), declared as this app's own
 # component: it runs ``script`` (which defines the map as ``map_div``) in its frame, after loading
@@ -99,23 +106,26 @@ def show_map(page: MapPage, visible: Collection[str], ask: MapAsk, detail: str, 
     asked = json.dumps(ask._asdict())
     control = f"CorridorAtlas.showOnly(window.map, {json.dumps(shown)}, {json.dumps(hidden)});"
 
-    return _map_component()(
+    # Tuples, text, numbers and None only: for a list or dict argument Streamlit imports pandas to ask whether
+    # it is a table (0.4 s in a server's first run). Until the map reports, its value is its opening bounds.
+    value = _map_component()(
         script=page.script,
         header=page.header,
         html=page.html,
         key=page.key,
         height=MAP_HEIGHT,
         width=None,
-        returned_objects=list(MAP_RETURNS),
-        default=dict(page.defaults),
+        returned_objects=MAP_RETURNS,
+        default=None,
         zoom=None,
         center=None,
         feature_group=None,
         return_on_hover=False,
         layer_control=f"{control} CorridorAtlas.apply(window.map, {asked}); {detail} {analysis}",
         pixelated=False,
-        css_links=list(page.css_links),
-        js_links=list(page.js_links),
+        css_links=page.css_links,
+        js_links=page.js_links,
         on_change=None,  # the value comes back as the result; a change reruns the map's fragment
         wrap_longitude=False,
     )
+    return dict(page.defaults) if value is None else value

@@ -11,6 +11,7 @@ import streamlit as st
 
 from app.catalog import Source, catalog, source
 from app.data import countries
+from app.frame import Status, show_status
 from app.results import result
 from app.state import AppState, choose_feature, session, timeline_year
 from app.text import Link, markdown_table, plain
@@ -25,30 +26,39 @@ from layers.figures import HeadlineFigure, load_figures
 from layers.layer import LayerSet
 
 
-def _filters_text(state: AppState) -> tuple[str, str]:
-    """The status filter and the timeline's year, as the page words them ("all", "as of 2015")."""
+def _filters_text(state: AppState, as_of: int | None) -> tuple[str, str]:
+    """The status filter and the timeline's year (``as_of``; None: today) in the page's words: "all", "as of 2015"."""
     statuses = "all" if set(STATUSES) <= set(state.statuses) else ", ".join(state.statuses) or "none"
-    year = timeline_year(state)
-    return statuses, f"as of {'today' if year is None else year}"
+    return statuses, f"as of {'today' if as_of is None else as_of}"
 
 
 def status_line(layers: LayerSet, visible: Sequence[str], state: AppState) -> None:
     """What the map shows, in one line over it; a warning when the filters leave nothing to show."""
+    show_status(status_message(layers, visible, state, timeline_year(state)))
+
+
+def status_message(layers: LayerSet, visible: Sequence[str], state: AppState, as_of: int | None) -> Status:
+    """The status line's kind and its text (escaped for Streamlit's markdown) for these layers and filters.
+
+    ``as_of`` is the timeline's year as the page words it (None: today, the latest year of the data).
+    """
     on = layers.only(visible)
     total = sum(len(layer.frame) for layer in on)
     shown = sum(len(layer.frame) for layer in on.through(filters_of(state)))
-    statuses, year = _filters_text(state)
+    statuses, year = _filters_text(state, as_of)
     if not on:
-        st.info("No layer is switched on: tick one in the sidebar, or pick a search result.")
-    elif shown == 0:
-        st.warning(
+        return Status("info", "No layer is switched on: tick one in the sidebar, or pick a search result.")
+    if shown == 0:
+        return Status(
+            "warning",
             plain(
                 f"No feature matches the filters (status: {statuses}; {year}) in the {len(on)} layer(s) switched on. "
                 "Widen Status in the sidebar, or move the timeline on the map to a later year."
-            )
+            ),
         )
-    else:
-        st.caption(plain(f"Showing {shown:,} of {total:,} features in {len(on)} layers · status: {statuses} · {year}"))
+    return Status(
+        "caption", plain(f"Showing {shown:,} of {total:,} features in {len(on)} layers · status: {statuses} · {year}")
+    )
 
 
 def filters_of(state: AppState) -> Filters:
@@ -172,7 +182,7 @@ def headline_section() -> None:
 def coverage(layers: LayerSet, state: AppState) -> str:
     """What a tab's figures cover: which sectors, statuses and year."""
     sectors = "all sectors" if set(GROUPS) <= set(state.sectors) else "sectors " + ", ".join(state.sectors)
-    statuses, year = _filters_text(state)
+    statuses, year = _filters_text(state, timeline_year(state))
     statuses = "every status" if statuses == "all" else f"status {statuses}"
     return f"Covers {len(layers)} layers ({sectors}; your own layers always), {statuses}, {year}."
 

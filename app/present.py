@@ -113,7 +113,8 @@ def present(layers: LayerSet) -> None:
         theme="light",
         bounds=scene.bbox,
     )
-    read_map_events(show_map(page, visible, ask, analysis=analysis_call(shown, _scene_analyses(scene), source())))
+    analysis = analysis_call(shown, _scene_analyses(scene), source())
+    read_map_events(show_map(page, visible, ask, "", analysis))  # no layer drawn in full detail in a scene
     if scene.notes:
         with st.expander("Speaker notes"):
             st.markdown(plain(scene.notes))

@@ -35,31 +35,62 @@ def _not_from_warm_up(record: logging.LogRecord) -> bool:
 logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_not_from_warm_up)
 
 
-def warm_up() -> None:
-    """Import the page and make the shared, cached data of a first run (no session needed)."""
+def streamlit_ready() -> None:
+    """Load what Streamlit itself loads in a process's first script run, so that run need not.
+
+    PyArrow (a component's call imports it: 0.2 s), its once-per-process check for a REPL, which
+    walks the stack (0.1 s in a script run), and the map of loaded modules by file that
+    ``inspect.getmodule`` builds on first use (0.14 s: declaring a component names it after its
+    module so). The opening's modules are imported too.
+    """
+    import inspect
+
+    import pyarrow  # noqa: F401
+    from streamlit import delta_generator
+
+    import app.opening  # noqa: F401  (the first run's modules)
+
+    getattr(delta_generator, "_maybe_print_use_warning", lambda: None)()
+    inspect.getmodule(inspect.currentframe())
+
+
+def warm_up(quiet_start_s: float = 0.0) -> None:
+    """Import the page and make the shared, cached data of a first run (no session needed).
+
+    With ``quiet_start_s`` and an opening kept on disk (:mod:`app.opening`), the page's imports and
+    data wait until a run needs the whole page, or that long: a first browser then loads Streamlit's
+    page and the map from the kept opening without sharing the interpreter with them, and the map's
+    first report asks for the whole page.
+    """
     try:
-        import streamlit.emojis  # noqa: F401  (the page icon's check reads Streamlit's emoji list: 0.2 s)
-        from streamlit import delta_generator
-
-        # Streamlit checks once per process for a REPL by walking the stack: 0.1 s in a script run, little here.
-        getattr(delta_generator, "_maybe_print_use_warning", lambda: None)()
-
+        streamlit_ready()
         from app.catalog import source
+        from app.opening import WHOLE_PAGE_ASKED, keep_opening, kept_opening
+
+        src = source()
+        if quiet_start_s and kept_opening(src) is not None:
+            WHOLE_PAGE_ASKED.wait(timeout=quiet_start_s)
+
         from app.data import basemap_page_data, basemap_urls, catalog_layer_set
         from app.main import prepare_opening
 
-        src = source()
         basemap_page_data(src)
         basemap_urls(src)
-        prepare_opening(catalog_layer_set(src))
+        opening = prepare_opening(catalog_layer_set(src))
+        if opening is not None:
+            keep_opening(opening, src)
     except Exception:  # the first run makes them again, and says what is wrong where a user sees it
         _LOG.warning("Corridor Atlas: the warm start did not finish", exc_info=True)
+
+
+#: With an opening kept on disk, the warm start waits at most this long for a run that needs the whole page (s).
+QUIET_START_S = 3.0
 
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     """The server's life: the warm start begins with it, beside the server's own work."""
-    threading.Thread(target=warm_up, name=_THREAD, daemon=True).start()
+    threading.Thread(target=warm_up, args=(QUIET_START_S,), name=_THREAD, daemon=True).start()
     yield
 
 

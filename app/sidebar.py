@@ -23,12 +23,6 @@ from layers.catalog import GROUPS
 from layers.layer import LayerSet
 
 
-def sidebar_heading() -> None:
-    """The app's name at the top of the sidebar."""
-    st.sidebar.title("Corridor Atlas")
-    st.sidebar.caption("Kazakhstan–China infrastructure corridors")
-
-
 def layer_toggles(errors: dict[str, str], sectors: Sequence[str]) -> None:
     """Layer toggles by group; a layer whose file is broken is shown disabled with its error.
 

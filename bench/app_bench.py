@@ -13,10 +13,10 @@ Four measurements, each in a fresh process:
 - Cold start: a real ``streamlit run`` server on a free port, opened by headless Chromium (Debian's
   ``/usr/bin/chromium``, already running): wall time from launching the server to its port, to
   the first script run, to the map handed to Streamlit, to the map's first feature (and all
-  features) painted. The first feature's paint is timed by the page's own clock, checked in the
-  map's frame at each animation frame (see ``_first_path_at``). Each cold start is followed by
-  the same launch of a one-line Streamlit app (``st.write``) to its text shown: the floor that
-  Streamlit and the browser set on this machine.
+  features) painted. The map's frame and its first feature are timed by the page's own clock,
+  checked from the page's start at each animation frame (see ``WATCH_FIRST_PATH``). Each cold
+  start is followed by the same launch of a one-line Streamlit app (``st.write``) to its text
+  shown, timed the same way: the floor that Streamlit and the browser set on this machine.
   Before that server stops, a new tab of the same browser opens the app: to its first map painted.
 - First visitor: a fresh server again, opened only once its warm start is over (as a first visit
   usually comes), by a browser with an empty cache: the first script run's server time, and page
@@ -127,9 +127,9 @@ def _mark_warm_start(log_path: str) -> None:
         return
     warm_up = server.warm_up
 
-    def marked() -> None:
+    def marked(*args: Any) -> None:
         try:
-            warm_up()
+            warm_up(*args)
         finally:
             Path(f"{log_path}.warm").write_text(f"{time.time():.6f}\n", encoding="utf-8")
 
@@ -237,34 +237,53 @@ def _drawn(page: Any) -> int:
         return -1
 
 
-#: In the map's frame: when a Leaflet path is on the page, the page's own clock (epoch ms), else 0.
-_FIRST_PATH_AT = (
-    "() => document.querySelector('path.leaflet-interactive') ? performance.timeOrigin + performance.now() : 0"
-)
+#: Run in the page from its start: the page's own clock (epoch ms) at the first animation frame (just before a
+#: paint) with the map's frame in the page (``__mapFrameAt``), and with a Leaflet path in that frame (same
+#: origin, drawn in the same frames: ``__firstPathAt``).
+WATCH_FIRST_PATH = """
+if (window === window.top) {
+  const check = () => {
+    const now = performance.timeOrigin + performance.now();
+    const frames = document.querySelectorAll('MAP_IFRAME');
+    if (frames.length && !window.__mapFrameAt) window.__mapFrameAt = now;
+    const shown = frames.length ? frames[frames.length - 1].contentDocument : null;
+    if (shown && shown.querySelector('path.leaflet-interactive')) window.__firstPathAt = now;
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}
+""".replace("MAP_IFRAME", MAP_IFRAME.replace("'", "\\'"))
+
+
+#: The same watch for the one-line app: the first animation frame with its text shown (``__textAt``).
+WATCH_FLOOR_TEXT = """
+if (window === window.top) {
+  const check = () => {
+    const now = performance.timeOrigin + performance.now();
+    const text = document.querySelector('[data-testid="stMarkdownContainer"]');
+    if (text && text.textContent.includes('Streamlit floor')) window.__textAt = now;
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+}
+"""
+
+
+def _page_clock(page: Any, name: str) -> float:
+    """The epoch second the page's watch (:data:`WATCH_FIRST_PATH`) kept as ``name``, once it has one."""
+    handle = page.wait_for_function(f"() => window.{name} || 0", polling=50, timeout=TIMEOUT_S * 1000)
+    return float(handle.json_value()) / 1000
 
 
 def _first_path_at(page: Any) -> float:
     """Epoch second at which the newest map frame first showed a Leaflet path, by the page's own clock.
 
-    The frame checks at each of its animation frames (just before it paints) and keeps the time:
-    no polling from here, whose round trips into the page would share its main thread, and no
-    delay between the paint and this process learning of it.
+    The page watches from its start (:data:`WATCH_FIRST_PATH`, added to each browser context): it
+    checks at each of its animation frames and keeps the time, so nothing here can make it late.
+    Waiting for the frame first and then watching (as this did before) read late whenever the
+    page was busy (the rest of the page arriving) between the paint and the watch starting.
     """
-    from playwright.sync_api import Error as PlaywrightError
-
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        frames = page.query_selector_all(MAP_IFRAME)
-        frame = frames[-1].content_frame() if frames else None
-        if frame is None:
-            time.sleep(0.02)
-            continue
-        try:
-            handle = frame.wait_for_function(_FIRST_PATH_AT, polling="raf", timeout=TIMEOUT_S * 1000)
-            return float(handle.json_value()) / 1000
-        except PlaywrightError:  # Streamlit replaced the frame while it loaded: wait in the new one
-            time.sleep(0.02)
-    raise TimeoutError("timed out waiting for the first Leaflet path")
+    return _page_clock(page, "__firstPathAt")
 
 
 def _expected_paths(layer_ids: set[str]) -> int:
@@ -280,6 +299,12 @@ def _settle(server: Server, page: Any, expected: int | None) -> list[Run]:
     _wait_until(lambda: len(server.runs()) > server.seen, "a script run")
     if expected is not None:
         _wait_until(lambda: _drawn(page) == expected, f"{expected} paths on the map")
+    _quiet(server)
+    return server.take_new()
+
+
+def _quiet(server: Server) -> None:
+    """Wait until no script run has ended for :data:`QUIET_S`."""
     count = len(server.runs())
     quiet_since = time.monotonic()
     while time.monotonic() - quiet_since < QUIET_S:
@@ -287,7 +312,6 @@ def _settle(server: Server, page: Any, expected: int | None) -> list[Run]:
         now = len(server.runs())
         if now != count:
             count, quiet_since = now, time.monotonic()
-    return server.take_new()
 
 
 FLOOR_APP = 'import streamlit as st\n\nst.write("Streamlit floor")\n'
@@ -302,8 +326,7 @@ def cold_floor(page: Any, workdir: Path, results: Results) -> None:
     with launched(script, folder) as server:
         _wait_until(lambda: _port_open(server), "the server's port", step_s=0.01)
         page.goto(server.url)
-        page.get_by_text("Streamlit floor").wait_for(timeout=TIMEOUT_S * 1000)
-        results.floor_s.append(time.time() - server.launched)
+        results.floor_s.append(_page_clock(page, "__textAt") - server.launched)
 
 
 @dataclass
@@ -354,12 +377,14 @@ def cold_start(page: Any, app: Path, workdir: Path, results: Results, all_on: in
         results.mark("server port open", server.launched)
         page.goto(server.url)
         results.mark("page loaded (Streamlit's own scripts)", server.launched)
-        page.wait_for_selector(MAP_IFRAME, timeout=TIMEOUT_S * 1000)
-        results.mark("map frame in the page", server.launched)
-        results.cold.setdefault("first map feature painted", []).append(_first_path_at(page) - server.launched)
+        painted = _first_path_at(page)
+        results.cold.setdefault("map frame in the page", []).append(_page_clock(page, "__mapFrameAt") - server.launched)
+        results.cold.setdefault("first map feature painted", []).append(painted - server.launched)
         _wait_until(lambda: _drawn(page) == all_on, "every feature painted", step_s=0.01)
         results.mark("every feature painted", server.launched)
         _settle(server, page, all_on)
+        _wait_until(Path(f"{server.log}.warm").exists, "the warm start's end", timeout_s=60)  # a warm server
+        _quiet(server)
         tab = page.context.new_page()  # the same browser (its cache warm), the server warm
         opened = time.time()
         tab.goto(server.url)
@@ -617,6 +642,13 @@ def main() -> None:
         _print_profile(args.profile.resolve())
 
 
+def _context(browser: Any, watch: str = WATCH_FIRST_PATH) -> Any:
+    """A fresh browser context (empty cache) whose pages time what they show by their own clock (``watch``)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(watch)
+    return context
+
+
 def browser_phases(app: Path, args: argparse.Namespace, results: Results) -> None:
     """The cold starts and the reruns, in a real server driven by headless Chromium."""
     if not Path(CHROMIUM).exists():
@@ -630,17 +662,17 @@ def browser_phases(app: Path, args: argparse.Namespace, results: Results) -> Non
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(args.repeat if args.only in (None, "cold") else 0):
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = _context(browser)
             cold_start(context.new_page(), app, Path(tmp), results, all_on)
             context.close()
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = _context(browser, WATCH_FLOOR_TEXT)
             cold_floor(context.new_page(), Path(tmp), results)
             context.close()
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = _context(browser)
             first_visitor(context.new_page(), app, Path(tmp), results)
             context.close()
         if args.only in (None, "reruns"):
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context = _context(browser)
             reruns(context.new_page(), app, Path(tmp), results, args.repeat, profile)
             context.close()
         browser.close()

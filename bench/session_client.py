@@ -54,6 +54,21 @@ def _key(widget_id: str) -> str:
     return widget_id.split("-", 2)[2] if widget_id.startswith("$$ID-") and widget_id.count("-") >= 2 else widget_id
 
 
+def _view(lat: float, lon: float, zoom: float) -> dict[str, Any]:
+    """What the map sends after a move: centre, zoom and bounds."""
+    half_lat, half_lon = 180 / 2**zoom, 360 / 2**zoom
+    return {
+        "center": {"lat": lat, "lng": lon},
+        "zoom": zoom,
+        "bounds": {
+            "_southWest": {"lat": lat - half_lat, "lng": lon - half_lon},
+            "_northEast": {"lat": lat + half_lat, "lng": lon + half_lon},
+        },
+        "last_active_drawing": None,
+        "all_drawings": None,
+    }
+
+
 class Session:
     """One browser session on an app server, driven over Streamlit's websocket."""
 
@@ -131,21 +146,25 @@ class Session:
 
     async def pan(self, lat: float, lon: float, zoom: float) -> Run:
         """Report a map view as the map does after a pan (centre, zoom and bounds), and rerun."""
+        return await self.set(self._map_key(), json_value=_view(lat, lon, zoom))
+
+    async def pan_without_waiting(self, lat: float, lon: float, zoom: float) -> None:
+        """Report a map view and return at once, as a map reporting again before the last run has ended does."""
+        key = self._map_key()
+        state = WidgetState(id=self.ids[key], json_value=json.dumps(_view(lat, lon, zoom)))
+        self.states[state.id] = state
+        back = BackMsg()
+        back.rerun_script.query_string = self.query
+        back.rerun_script.page_script_hash = self.page_hash
+        back.rerun_script.fragment_id = self.fragments.get(key, "")
+        back.rerun_script.widget_states.widgets.extend(self.states.values())
+        await self.ws.send(back.SerializeToString())
+
+    def _map_key(self) -> str:
         key = next(iter(self.keys("map_")), None)
         if key is None:
             raise SessionError("the last run showed no map")
-        half_lat, half_lon = 180 / 2**zoom, 360 / 2**zoom
-        value = {
-            "center": {"lat": lat, "lng": lon},
-            "zoom": zoom,
-            "bounds": {
-                "_southWest": {"lat": lat - half_lat, "lng": lon - half_lon},
-                "_northEast": {"lat": lat + half_lat, "lng": lon + half_lon},
-            },
-            "last_active_drawing": None,
-            "all_drawings": None,
-        }
-        return await self.set(key, json_value=value)
+        return key
 
     def _map_calls(self) -> str:
         """The page calls the last run sent the map (its ``layer_control``), empty without a map."""

@@ -127,7 +127,12 @@ def page(browser):
 
 @contextmanager
 def running_app(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A real app server on a free local port (with ``env`` added to this process's environment); its URL."""
+    """A real app server on a free local port (with ``env`` added to this process's environment); its URL.
+
+    It keeps its opening (app/opening.py) in ``log_dir``, not in the checkout's ``var/``: each server
+    starts without one, as a fresh install does, unless ``env`` names another folder.
+    """
+    env = {"CORRIDOR_ATLAS_OPENINGS": str(log_dir / "openings"), **(env or {})}
     port = free_port()
     log_path = log_dir / f"streamlit-{port}.log"
     cmd = [
@@ -135,9 +140,7 @@ def running_app(log_dir: Path, env: dict[str, str] | None = None) -> Iterator[st
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
     ]  # fmt: skip
     log = log_path.open("w")
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}
-    )
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **env})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

@@ -329,8 +329,9 @@ def test_app__map_arguments_draw_the_map_st_folium_would_draw(map_calls, monkeyp
     theirs = calls.pop()
     assert ours.keys() == theirs.keys() - {"id"}
     skip = {"on_change", "layer_control", "js_links", "css_links", "script", "key", "header", "returned_objects"}
-    for name in ours.keys() - skip:
+    for name in ours.keys() - skip - {"default"}:
         assert ours[name] == theirs[name], name
+    assert ours["default"] is None  # the app gives the map's value before it reports itself (see below)
     assert set(ours["returned_objects"]) == set(MAP_RETURNS)
     assert _calls_in(ours["script"]) == _calls_in(theirs["script"])  # every layer, legend and control, same data
     assert "var map_div = L.map(" in ours["script"] and ours["header"].count("#map_div") == 1
@@ -508,3 +509,39 @@ def test_app__facilities_metric_counts_every_facility_layer():
     facilities = next(m for m in at.metric if m.label == "Facilities")
     expected = sum(len(load_layer(spec)) for spec in CATALOG.with_role("facility"))
     assert int(facilities.value) == expected > 5  # ports, crossings, projects … not only the three 2015 layers
+
+
+def test_show_map__sends_no_list_or_dict_and_gives_the_page_s_opening_bounds_until_the_map_reports(monkeypatch):
+    """For a list or dict argument Streamlit imports pandas to ask whether it is a table: not in a first run."""
+    import app.mapview
+    from app.mapview import MapAsk, MapPage, show_map
+
+    sent: dict = {}
+    monkeypatch.setattr(app.mapview, "_map_component", lambda: lambda **kwargs: sent.update(kwargs))  # no value yet
+    defaults = {"bounds": {"_southWest": {"lat": 35.0, "lng": 50.0}, "_northEast": {"lat": 50.0, "lng": 120.0}}}
+    page = MapPage("var map_div;", "", "", "map_k", ("a.css",), ("a.js",), defaults, {"cities": "layer_1"})
+    value = show_map(page, ["cities"], MapAsk(None, 0, None, "en", "light"), "", "")
+    assert value == defaults and value is not page.defaults  # a copy: a caller cannot change the shared page
+    assert all(arg is None or isinstance(arg, (str, int, float, tuple)) for arg in sent.values()), sent
+    assert sent["js_links"] == ("a.js",) and sent["returned_objects"] == MAP_RETURNS
+
+
+def test_the_kept_opening_is_what_a_plain_link_s_whole_first_run_shows(map_calls):
+    """A later server's first run draws the map from the opening: the same arguments, the same status line."""
+    from app.catalog import source
+    from app.data import catalog_layer_set
+    from app.main import prepare_opening
+    from app.mapview import show_map
+
+    calls, _ = map_calls
+    at = _run()
+    assert not at.exception and len(calls) == 1
+    whole = calls.pop()
+    opening = prepare_opening(catalog_layer_set(source()))
+    assert opening is not None
+    show_map(opening.page, opening.visible, opening.ask._replace(theme="light"), opening.detail, opening.analysis)
+    kept = calls.pop()
+    assert kept.keys() == whole.keys()
+    for name in whole:
+        assert kept[name] == whole[name], name
+    assert opening.status.kind == "caption" and opening.status.text in [c.value for c in at.caption]

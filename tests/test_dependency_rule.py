@@ -45,7 +45,10 @@ def test_streamlit_app__is_only_the_entry_point():
     assert ast.unparse(body[1]) == "import streamlit as st"
     branch = body[2]
     assert isinstance(branch, ast.If) and ast.unparse(branch.test) == "__name__ == '__main__'" and len(body) == 3
-    assert [ast.unparse(node) for node in branch.body] == ["from app.main import main", "main()"]
+    assert [ast.unparse(node) for node in branch.body[:1]] == ["from app.opening import opened"]
+    opening = branch.body[1]
+    assert isinstance(opening, ast.If) and ast.unparse(opening.test) == "not opened()" and not opening.orelse
+    assert [ast.unparse(node) for node in opening.body] == ["from app.main import main", "main()"]
     assert [ast.unparse(node) for node in branch.orelse] == [
         "from app.server import lifespan, middleware, routes",
         "app = st.App(__file__, routes=routes(), lifespan=lifespan, middleware=middleware())",

@@ -33,10 +33,12 @@ def test_a_warm_start_that_fails_is_logged_and_left_to_the_first_run(monkeypatch
 
 def test_the_server_starts_its_warm_start_in_a_thread_beside_it(monkeypatch) -> None:
     ran: list[str] = []
+    waits: list[float] = []
     done = threading.Event()
 
-    def record() -> None:
+    def record(quiet_start_s: float = 0.0) -> None:
         ran.append(threading.current_thread().name)
+        waits.append(quiet_start_s)
         done.set()
 
     monkeypatch.setattr(server, "warm_up", record)
@@ -47,6 +49,7 @@ def test_the_server_starts_its_warm_start_in_a_thread_beside_it(monkeypatch) -> 
 
     asyncio.run(live())
     assert done.wait(5) and ran == ["corridor-atlas-warm-up"]
+    assert waits == [server.QUIET_START_S] and 0 < server.QUIET_START_S <= 5  # a kept opening's first visit comes first
     assert [route.path for route in server.routes()] == [PREFIX + "{token}"]
 
 

@@ -14,10 +14,10 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-from session_client import Session  # noqa: E402
+from session_client import Run, Session  # noqa: E402
 from sessions_bench import _tier  # noqa: E402
 
-from layers.catalog import default_catalog  # noqa: E402
+from layers.catalog import GROUPS, default_catalog  # noqa: E402
 
 
 def test_session_client__a_toggle_and_a_corridor_query_show_on_what_the_server_sends(app_url):
@@ -53,10 +53,13 @@ def test_sessions_bench__five_sessions_open_act_and_see_no_error(app_url):
 
 
 def test_a_browser_session_gets_the_map_first_and_the_rest_once_the_map_reports(app_url):
-    """The first run sends the map, its toggles and the search; the tabs and sidebar tools follow the map's report."""
+    """The first run sends the map, its toggles and the search; the tabs and sidebar tools follow the map's report.
+
+    So for a link that names a view (a plain link's first run is the kept opening: see below).
+    """
 
     async def drive() -> tuple[set[str], set[str], list[str]]:
-        session = Session(app_url)
+        session = Session(app_url, "view=42,86,4")
         first = await session.open(report_map=False)
         then = await session.report_map_view()
         await session.close()
@@ -97,3 +100,41 @@ def test_the_map_frame_s_hashed_files_are_cached_for_a_year_and_its_page_is_not(
     assert len(scripts) == 1 and "/map_scripts-" in scripts[0]  # the file the map loads, by its URL from the frame
     _, published_caching = fetch(urllib.parse.urljoin(frame + "index.html", scripts[0]))
     assert "immutable" in published_caching
+
+
+def test_a_plain_link_opens_from_the_kept_opening_and_the_whole_page_follows_around_the_same_map(tmp_path):
+    """A fresh server keeps its opening; a plain link's first run is then the map alone, the same map the page keeps."""
+    import time
+
+    from tests.conftest import running_app
+
+    with running_app(tmp_path) as url:
+        deadline = time.monotonic() + 90
+        while not list((tmp_path / "openings").glob("opening-*.json")) and time.monotonic() < deadline:
+            time.sleep(0.5)  # the warm start keeps it once it has made the page (it waits 3 s for a visit first)
+        assert list((tmp_path / "openings").glob("opening-*.json")), "the warm start kept no opening"
+
+        async def drive() -> tuple[Run, Run, str, str, list[str] | None]:
+            session = Session(url)
+            first = await session.open(report_map=False)
+            key = next(iter(session.keys("map_")))
+            opened_id = session.ids[key]
+            await session.pan_without_waiting(42.0, 86.0, 4)  # the map reports, and again at once, and again
+            await asyncio.sleep(0.02)
+            await session.pan_without_waiting(42.5, 86.0, 4)
+            then = await session.report_map_view()
+            shown = session.shown_layers()
+            await session.close()
+            return first, then, key, opened_id, shown
+
+        first, then, key, opened_id, shown = asyncio.run(drive())
+
+    assert not first.exceptions and not then.exceptions
+    assert set(first.widgets) == {key}  # the map alone: no toggle, search box or tab yet
+    assert any(text.startswith("Showing ") for text in first.texts)  # and the status line over it
+    assert {"layer_cities", "q", "tab", "f_status", "uploader"} <= set(then.widgets)
+    assert then.widgets[key].id == opened_id  # the same map element: the page keeps its frame
+    assert then.widgets[key].json_args == first.widgets[key].json_args  # and sends it the same page
+    # the whole page's first run, stopped by the second report, left the opening state as it was
+    assert shown is not None and len(shown) == len([spec for spec in default_catalog().layers if spec.visible])
+    assert list(then.widgets["f_sector"].raw_values) == list(GROUPS)
