@@ -10,6 +10,7 @@ with a year's cache (:class:`HashedFilesCached`).
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import threading
@@ -79,6 +80,10 @@ def warm_up(quiet_start_s: float = 0.0) -> None:
         opening = prepare_opening(catalog_layer_set(src))
         if opening is not None:
             keep_opening(opening, src)
+        # What the warm start made lives as long as the server: kept out of the collector's full passes, which
+        # would otherwise walk it all again, now and then, in the middle of a user's run (~0.1 s each).
+        gc.collect()
+        gc.freeze()
     except Exception:  # the first run makes them again, and says what is wrong where a user sees it
         _LOG.warning("Corridor Atlas: the warm start did not finish", exc_info=True)
 

@@ -409,6 +409,9 @@ def reruns(page: Any, app: Path, workdir: Path, results: Results, repeat: int, p
         page.goto(server.url)
         page.wait_for_selector(MAP_IFRAME, timeout=TIMEOUT_S * 1000)
         _settle(server, page, _expected_paths(on))
+        _wait_until(Path(f"{server.log}.warm").exists, "the warm start's end", timeout_s=60)  # a warm server
+        _quiet(server)
+        server.take_new()  # the page's opening runs are no action's
         specs = [spec for spec in catalog.layers if spec.id in on]
         for i in range(repeat):
             spec = specs[i % len(specs)]
