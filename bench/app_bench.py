@@ -13,7 +13,8 @@ Four measurements, each in a fresh process:
 - Cold start: a real ``streamlit run`` server on a free port, opened by headless Chromium (Debian's
   ``/usr/bin/chromium``, already running): wall time from launching the server to its port, to
   the first script run, to the map handed to Streamlit, to the map's first feature (and all
-  features) painted. The map's frame and its first feature are timed by the page's own clock,
+  features) painted, and to the whole page (the sidebar's toggles and the tabs, which follow the
+  map's first report). The map's frame, its first feature and the whole page are timed by the page's own clock,
   checked from the page's start at each animation frame (see ``WATCH_FIRST_PATH``). Each cold
   start is followed by the same launch of a one-line Streamlit app (``st.write``) to its text
   shown, timed the same way: the floor that Streamlit and the browser set on this machine.
@@ -238,8 +239,9 @@ def _drawn(page: Any) -> int:
 
 
 #: Run in the page from its start: the page's own clock (epoch ms) at the first animation frame (just before a
-#: paint) with the map's frame in the page (``__mapFrameAt``), and with a Leaflet path in that frame (same
-#: origin, drawn in the same frames: ``__firstPathAt``).
+#: paint) with the map's frame in the page (``__mapFrameAt``), with a Leaflet path in that frame (same
+#: origin, drawn in the same frames: ``__firstPathAt``), and with the whole page: the sidebar's layer
+#: toggles and the tabs (``__wholeAt``).
 WATCH_FIRST_PATH = """
 if (window === window.top) {
   const check = () => {
@@ -247,8 +249,10 @@ if (window === window.top) {
     const frames = document.querySelectorAll('MAP_IFRAME');
     if (frames.length && !window.__mapFrameAt) window.__mapFrameAt = now;
     const shown = frames.length ? frames[frames.length - 1].contentDocument : null;
-    if (shown && shown.querySelector('path.leaflet-interactive')) window.__firstPathAt = now;
-    else requestAnimationFrame(check);
+    if (!window.__firstPathAt && shown && shown.querySelector('path.leaflet-interactive')) window.__firstPathAt = now;
+    const toggles = document.querySelector('section[data-testid="stSidebar"] input[type="checkbox"]');
+    if (!window.__wholeAt && toggles && document.querySelector('[data-testid="stTab"]')) window.__wholeAt = now;
+    if (!window.__firstPathAt || !window.__wholeAt) requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 }
@@ -382,6 +386,8 @@ def cold_start(page: Any, app: Path, workdir: Path, results: Results, all_on: in
         results.cold.setdefault("first map feature painted", []).append(painted - server.launched)
         _wait_until(lambda: _drawn(page) == all_on, "every feature painted", step_s=0.01)
         results.mark("every feature painted", server.launched)
+        whole = _page_clock(page, "__wholeAt")  # the sidebar's tools and the tabs, after the map's first report
+        results.cold.setdefault("the whole page (toggles, tabs)", []).append(whole - server.launched)
         _settle(server, page, all_on)
         _wait_until(Path(f"{server.log}.warm").exists, "the warm start's end", timeout_s=60)  # a warm server
         _quiet(server)
