@@ -136,6 +136,7 @@ def keep_opening(opening: Opening, src: Source, folder: Path | None = None) -> P
     path = folder / f"opening-{source_key(src)}.json"
     if path.exists():
         return path
+    temporary = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".writing-")
@@ -146,6 +147,8 @@ def keep_opening(opening: Opening, src: Source, folder: Path | None = None) -> P
             if older != path:
                 older.unlink(missing_ok=True)
     except OSError as err:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)  # a half-written file (a full disk) is not left behind
         _LOG.warning("Corridor Atlas: the opening is not kept on disk: %s", err)
         return None
     return path

@@ -82,6 +82,17 @@ def test_a_damaged_opening_is_not_used_and_an_unwritable_folder_keeps_none(src, 
     assert keep_opening(_opening(), src, blocked / "openings") is None  # a warning, no error
 
 
+def test_an_opening_that_cannot_be_written_whole_leaves_no_file(src, tmp_path, monkeypatch):
+    folder = tmp_path / "openings"
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("app.opening.json.dump", disk_full)
+    assert keep_opening(_opening(), src, folder) is None
+    assert list(folder.iterdir()) == [] and kept_opening(src, folder) is None
+
+
 def _python(code: str, env: dict[str, str]) -> str:
     result = subprocess.run(
         [sys.executable, "-c", code],
