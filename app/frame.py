@@ -13,15 +13,13 @@ from streamlit.delta_generator import DeltaGenerator
 APP_ICON = Path(__file__).with_name("icon.svg")
 #: The page's own styles: the map fills the window, no empty band above it (Streamlit wraps a CSS file in a style tag).
 APP_CSS = Path(__file__).with_name("css") / "app.css"
+#: The key of the search row's container: its place is kept (app/css/app.css) while it is still empty.
+SEARCH_ROW = "search_row"
 
 
 def configure_page() -> None:
     """The browser tab's title and icon, and the wide layout (the first thing a run asks of Streamlit)."""
     st.set_page_config(page_title="Corridor Atlas", page_icon=APP_ICON, layout="wide")
-
-
-#: The key of the search row's container: its place is kept (app/css/app.css) while it is still empty.
-SEARCH_ROW = "search_row"
 
 
 def page_frame() -> None:

@@ -150,7 +150,6 @@ def prepare_opening(every: LayerSet) -> Opening | None:
         page=page,
         visible=visible,
         ask=MapAsk(feature=state.feature or None, seq=0, year=None, lang="en", theme=""),  # the latest year: today
-        detail="",
         analysis=analysis_call(every, Analyses(corridor=None, corridor_km=DEFAULT_CORRIDOR_KM, route=None), src),
         status=status_message(every, visible, state, None),
     )

@@ -27,7 +27,8 @@ from geo.filters import Filters, year_range
 from layers.detail import detail_answer, detail_call, detail_source, parsed_request
 from layers.layer import Layer, LayerSet
 from layers.overlays import Overlay, overlay_call, overlay_payload
-from layers.render import BuiltMap, MapView, build_map, element_numbers, stable_names
+from layers.render import BuiltMap, build_map, element_numbers, stable_names
+from layers.viewpoint import MapView
 
 
 class MapState(NamedTuple):

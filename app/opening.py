@@ -68,13 +68,13 @@ _PUBLISHED = re.compile(re.escape(FROM_COMPONENT_FRAME) + r"([\w.-]+)")
 class Opening(NamedTuple):
     """What a plain link's first run shows: the map's page and what it is asked, and the status line.
 
-    ``ask`` has no theme: it is the browser's, read when the opening is shown.
+    ``ask`` has no theme: it is the browser's, read when the opening is shown. No layer of an opening is
+    drawn in full detail (the detail is fetched from the session that offers it), so it has no detail call.
     """
 
     page: MapPage
     visible: tuple[str, ...]
     ask: MapAsk
-    detail: str
     analysis: str
     status: Status
 
@@ -100,7 +100,7 @@ def opened() -> bool:
     with st.container():
         show_status(opening.status)
         ask = opening.ask._replace(theme=page_theme())
-        show_map(opening.page, opening.visible, ask, opening.detail, opening.analysis)
+        show_map(opening.page, opening.visible, ask, "", opening.analysis)
     session[OPENED] = True
     return True
 
@@ -159,12 +159,12 @@ def _read(path: Path) -> Opening | None:
     if path in _READ:
         return _READ[path]
     try:
-        page, visible, ask, detail, analysis, status = json.loads(path.read_text(encoding="utf-8"))
+        page, visible, ask, analysis, status = json.loads(path.read_text(encoding="utf-8"))
+        page = MapPage._make(page)
         opening = Opening(
-            page=MapPage(*page[:4], tuple(page[4]), tuple(page[5]), *page[6:]),
+            page=page._replace(css_links=tuple(page.css_links), js_links=tuple(page.js_links)),  # JSON has lists
             visible=tuple(visible),
-            ask=MapAsk(*ask),
-            detail=detail,
+            ask=MapAsk._make(ask),
             analysis=analysis,
             status=Status(*status),
         )

@@ -27,6 +27,7 @@ from app.uploads import session_layers, take_saved_upload, upload_files
 from geo.errors import CorridorAtlasError
 from layers.drawings import drawings_geojson
 from layers.scene import drawings_of
+from layers.viewpoint import MapView
 from layers.workspace_items import (
     DECK,
     DRAWINGS,
@@ -136,8 +137,6 @@ def _apply_view(view: dict[str, Any]) -> None:
         if key in view:
             session[key] = view[key]
     if isinstance(view.get("view"), list) and len(view["view"]) == 3:
-        from layers.render import MapView
-
         session["view"] = MapView(*(float(v) for v in view["view"]))
     keep_view()
 

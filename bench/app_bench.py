@@ -14,8 +14,9 @@ Four measurements, each in a fresh process:
   ``/usr/bin/chromium``, already running): wall time from launching the server to its port, to
   the first script run, to the map handed to Streamlit, to the map's first feature (and all
   features) painted, and to the whole page (the sidebar's toggles and the tabs, which follow the
-  map's first report). The map's frame, its first feature and the whole page are timed by the page's own clock,
-  checked from the page's start at each animation frame (see ``WATCH_FIRST_PATH``). Each cold
+  map's first report). The map's frame, its first feature and the whole page are timed by the
+  page's own clock, checked from the page's start at each animation frame (see
+  ``WATCH_FIRST_PATH``). Each cold
   start is followed by the same launch of a one-line Streamlit app (``st.write``) to its text
   shown, timed the same way: the floor that Streamlit and the browser set on this machine.
   Before that server stops, a new tab of the same browser opens the app: to its first map painted.
@@ -284,8 +285,6 @@ def _first_path_at(page: Any) -> float:
 
     The page watches from its start (:data:`WATCH_FIRST_PATH`, added to each browser context): it
     checks at each of its animation frames and keeps the time, so nothing here can make it late.
-    Waiting for the frame first and then watching (as this did before) read late whenever the
-    page was busy (the rest of the page arriving) between the paint and the watch starting.
     """
     return _page_clock(page, "__firstPathAt")
 

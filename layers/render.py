@@ -37,9 +37,7 @@ from layers.style import legend_entry
 from layers.viewpoint import DEFAULT_VIEW, MapView
 
 __all__ = [
-    "DEFAULT_VIEW",
     "BuiltMap",
-    "MapView",
     "basemap_payloads",
     "build_map",
     "element_numbers",

@@ -539,7 +539,7 @@ def test_the_kept_opening_is_what_a_plain_link_s_whole_first_run_shows(map_calls
     whole = calls.pop()
     opening = prepare_opening(catalog_layer_set(source()))
     assert opening is not None
-    show_map(opening.page, opening.visible, opening.ask._replace(theme="light"), opening.detail, opening.analysis)
+    show_map(opening.page, opening.visible, opening.ask._replace(theme="light"), "", opening.analysis)
     kept = calls.pop()
     assert kept.keys() == whole.keys()
     for name in whole:

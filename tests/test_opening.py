@@ -36,7 +36,6 @@ def _opening(js_links: tuple[str, ...] = ()) -> Opening:
         page=page,
         visible=("cities",),
         ask=MapAsk(None, 0, None, "en", ""),
-        detail="",
         analysis="CorridorAtlas.analysis(window.map, []);",
         status=Status("caption", "Showing 2 of 2 features in 1 layers"),
     )
